@@ -1,0 +1,160 @@
+"""Exercise checks: a learner's answer in, a specific hint or a confirmation out.
+
+An exercise in a notebook has three cells: a stub the learner edits (tagged ``exercise``),
+the reference solution (tagged ``solution``, dropped from the student version), and a check
+call such as ``check("03.relu", relu)``. A wrong answer prints *what* differs and *on which
+input*; a right one prints a confirmation. With the environment variable
+``LABUTILS_STRICT_CHECKS=1`` (set by the test suite) a failed check raises
+:class:`CheckFailed`, so CI notices if a reference solution ever stops passing.
+
+Exercises are registered by id with :func:`register`; :func:`check_value` and
+:func:`check_function` are the generic building blocks and can be called directly too.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "CheckFailed", "CheckResult", "check", "check_function", "check_value",
+    "exercises", "register",
+]
+
+
+class CheckFailed(AssertionError):
+    """Raised for a failed check when ``LABUTILS_STRICT_CHECKS=1`` (tests and CI)."""
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """Outcome of one check: truthy when passed; prints as a one-paragraph message."""
+
+    name: str
+    passed: bool
+    message: str
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def __str__(self) -> str:
+        mark = "✅ Correct" if self.passed else "❌ Not yet"
+        return f"{mark} — {self.name}: {self.message}"
+
+    def __repr__(self) -> str:  # shown as the cell's result in Jupyter
+        return str(self)
+
+
+def _strict() -> bool:
+    return os.environ.get("LABUTILS_STRICT_CHECKS", "") not in {"", "0", "false", "False"}
+
+
+def _finish(result: CheckResult) -> CheckResult:
+    if not result.passed and _strict():
+        raise CheckFailed(str(result))
+    return result
+
+
+def _short(x: Any) -> str:
+    text = np.array2string(np.asarray(x), precision=4, threshold=12, edgeitems=3)
+    return " ".join(text.split())
+
+
+def _compare(answer: Any, expected: Any, atol: float, rtol: float) -> str | None:
+    """Return None if ``answer`` matches ``expected``, else a sentence saying what differs."""
+    if answer is None or answer is Ellipsis:
+        return "no answer yet (got None) — replace the placeholder with your code."
+    if isinstance(expected, (str, bool)) or expected is None:
+        return None if answer == expected else f"expected {expected!r}, got {answer!r}."
+    try:
+        a = np.asarray(answer, dtype=float)
+    except (TypeError, ValueError):
+        return f"expected a number or array, got {type(answer).__name__}."
+    e = np.asarray(expected, dtype=float)
+    if a.shape != e.shape:
+        return f"shape {a.shape} but expected {e.shape}."
+    if np.any(np.isnan(a) & ~np.isnan(e)):
+        return f"your result contains NaN: {_short(a)} (check for log(0), 0/0 or overflow)."
+    if np.allclose(a, e, atol=atol, rtol=rtol, equal_nan=True):
+        return None
+    diff = np.abs(a - e)
+    idx = np.unravel_index(int(np.nanargmax(diff)), diff.shape) if diff.ndim else ()
+    where = f" at index {tuple(int(i) for i in idx)}" if diff.ndim else ""
+    return (f"values differ{where}: got {a[idx]:.6g}, expected {e[idx]:.6g} "
+            f"(max abs diff {np.nanmax(diff):.3g}).")
+
+
+def check_value(answer: Any, expected: Any, *, name: str = "answer", atol: float = 1e-6,
+                rtol: float = 1e-6, hint: str = "") -> CheckResult:
+    """Compare a value (number, array, string) with the expected one, to ``atol``/``rtol``
+    for numbers. The message says what differs — shape, the worst element, a NaN — and adds
+    ``hint`` on failure.
+    """
+    problem = _compare(answer, expected, atol, rtol)
+    if problem is None:
+        return _finish(CheckResult(name, True, "matches the expected value."))
+    return _finish(CheckResult(name, False, problem + (f" Hint: {hint}" if hint else "")))
+
+
+def check_function(fn: Callable[..., Any] | None, reference: Callable[..., Any],
+                   inputs: Sequence[tuple[Any, ...]], *, name: str = "function",
+                   atol: float = 1e-6, rtol: float = 1e-6, hint: str = "") -> CheckResult:
+    """Call ``fn`` and ``reference`` on each argument tuple in ``inputs`` and compare the
+    results. The first mismatching input is named in the message, so the learner can
+    reproduce it; an exception inside ``fn`` is reported, not raised.
+    """
+    if fn is None or not callable(fn):
+        return _finish(CheckResult(name, False, "no function yet — define it in the cell above."))
+    for args in inputs:
+        shown = ", ".join(_short(a) for a in args)
+        try:
+            got = fn(*args)
+        except Exception as exc:  # the learner's code failing is a hint, not a crash
+            return _finish(CheckResult(
+                name, False, f"calling it with ({shown}) raised {type(exc).__name__}: {exc}"))
+        problem = _compare(got, reference(*args), atol, rtol)
+        if problem is not None:
+            msg = f"on input ({shown}): {problem}" + (f" Hint: {hint}" if hint else "")
+            return _finish(CheckResult(name, False, msg))
+    return _finish(CheckResult(name, True, f"agrees with the reference on {len(inputs)} inputs."))
+
+
+_REGISTRY: dict[str, tuple[Callable[[Any], CheckResult], str]] = {}
+
+
+def register(exercise_id: str, description: str = "") -> Callable[[Callable], Callable]:
+    """Decorator: register ``checker(answer) -> CheckResult`` under ``exercise_id``."""
+    def deco(checker: Callable[[Any], CheckResult]) -> Callable[[Any], CheckResult]:
+        if exercise_id in _REGISTRY:
+            raise ValueError(f"exercise id {exercise_id!r} is registered twice")
+        _REGISTRY[exercise_id] = (checker, description)
+        return checker
+    return deco
+
+
+def _load_exercises() -> None:
+    import labutils.exercises  # noqa: F401  (registers every chapter's exercises)
+
+
+def exercises() -> dict[str, str]:
+    """All registered exercise ids with their one-line descriptions."""
+    _load_exercises()
+    return {k: d for k, (_, d) in sorted(_REGISTRY.items())}
+
+
+def check(exercise_id: str, answer: Any) -> CheckResult:
+    """Check ``answer`` for the registered exercise ``exercise_id``. An unknown id raises
+    ``KeyError`` listing the valid ones.
+    """
+    _load_exercises()
+    if exercise_id not in _REGISTRY:
+        valid = ", ".join(sorted(_REGISTRY)) or "(none registered)"
+        raise KeyError(f"unknown exercise {exercise_id!r}; valid ids: {valid}")
+    checker, _ = _REGISTRY[exercise_id]
+    # A registered checker builds its result via check_value/check_function, which
+    # already applied strict mode; name it after the exercise for the printed line.
+    return checker(answer)

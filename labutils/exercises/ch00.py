@@ -1,0 +1,14 @@
+"""Chapter 0 (start here) exercises: a warm-up that shows how checks work."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from labutils.checks import CheckResult, check_value, register
+
+
+@register("00.dense_params", "parameters of a Dense layer with 64 inputs and 32 units")
+def _check_dense_params(answer: Any) -> CheckResult:
+    return check_value(
+        answer, 64 * 32 + 32, name="00.dense_params", atol=0, rtol=0,
+        hint="a Dense layer has one weight per (input, unit) pair plus one bias per unit.")

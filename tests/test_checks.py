@@ -1,0 +1,70 @@
+"""Exercise checks: right answers confirmed, wrong ones explained, strict mode raises."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from labutils import checks
+
+
+@pytest.fixture
+def lenient(monkeypatch):
+    monkeypatch.setenv("LABUTILS_STRICT_CHECKS", "0")
+
+
+def test_value_match_and_mismatch(lenient) -> None:
+    assert checks.check_value(0.1 + 0.2, 0.3)
+    res = checks.check_value([1.0, 2.0, 3.5], [1.0, 2.0, 3.0], name="v", hint="look at the end")
+    assert not res
+    assert "index (2,)" in res.message and "got 3.5, expected 3" in res.message
+    assert "Hint: look at the end" in res.message
+
+
+def test_value_reports_shape_nan_and_missing(lenient) -> None:
+    assert "shape (2,) but expected (3,)" in checks.check_value([1, 2], [1, 2, 3]).message
+    assert "NaN" in checks.check_value([np.nan], [1.0]).message
+    assert "no answer yet" in checks.check_value(None, 1.0).message
+    assert "expected a number" in checks.check_value(object(), 1.0).message
+
+
+def test_function_names_the_failing_input(lenient) -> None:
+    def wrong_relu(x):
+        return np.abs(x)
+
+    res = checks.check_function(wrong_relu, lambda x: np.maximum(0, x),
+                                [(np.array([1.0, 2.0]),), (np.array([-1.0, 2.0]),)], name="relu")
+    assert not res and "on input ([-1. 2.])" in res.message
+
+
+def test_function_reports_exceptions_and_missing(lenient) -> None:
+    res = checks.check_function(lambda x: 1 / 0, abs, [(1.0,)])
+    assert "raised ZeroDivisionError" in res.message
+    assert "no function yet" in checks.check_function(None, abs, [(1.0,)]).message
+
+
+def test_strict_mode_raises(monkeypatch) -> None:
+    monkeypatch.setenv("LABUTILS_STRICT_CHECKS", "1")
+    with pytest.raises(checks.CheckFailed, match="Not yet"):
+        checks.check_value(1.0, 2.0)
+    assert checks.check_value(2.0, 2.0)  # passing never raises
+
+
+def test_registered_exercise_and_unknown_id(lenient) -> None:
+    good = checks.check("03.dense_relu", lambda x, W, b: np.maximum(0, x @ W + b))
+    assert good and "3 inputs" in good.message
+    bad = checks.check("03.dense_relu", lambda x, W, b: x @ W + b)  # forgot the ReLU
+    assert not bad and "Hint" in bad.message
+    with pytest.raises(KeyError, match="valid ids: .*03.dense_relu"):
+        checks.check("03.nope", None)
+    assert "03.dense_relu" in checks.exercises()
+
+
+def test_duplicate_registration_refused() -> None:
+    with pytest.raises(ValueError, match="registered twice"):
+        checks.register("03.dense_relu")(lambda a: a)
+
+
+def test_result_prints_with_mark(lenient) -> None:
+    assert str(checks.check_value(1, 1, name="x")).startswith("✅ Correct — x")
+    assert str(checks.check_value(1, 2, name="x")).startswith("❌ Not yet — x")

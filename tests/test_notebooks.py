@@ -1,0 +1,138 @@
+"""Every notebook follows the conventions and runs under papermill with FAST=True.
+
+nbval (``--nbval-lax``, from ``python3 run.py test``) separately re-runs each stored notebook
+and compares the cells marked ``# NBVAL_CHECK_OUTPUT``.
+"""
+
+from __future__ import annotations
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from labutils import nbtools
+
+NOTEBOOKS = nbtools.all_notebooks()
+IDS = [str(p.relative_to(nbtools.NOTEBOOKS)) for p in NOTEBOOKS]
+
+
+def test_there_are_notebooks() -> None:
+    assert len(NOTEBOOKS) >= 2
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_conventions(path) -> None:
+    assert nbtools.lint(path) == []
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_papermill_fast_run(path, tmp_path) -> None:
+    import papermill as pm
+
+    before = path.read_bytes()
+    out = tmp_path / path.name
+    pm.execute_notebook(str(path), str(out), parameters={"FAST": True}, kernel_name="python3",
+                        cwd=str(path.parent), progress_bar=False, log_output=False,
+                        execution_timeout=600)
+    nb = nbformat.read(out, as_version=4)
+    assert not [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
+    assert path.read_bytes() == before, "papermill must never write over the source notebook"
+
+
+# --- the lint catches what it should ------------------------------------------------------
+
+def _good_notebook() -> nbformat.NotebookNode:
+    nb = new_notebook(cells=[
+        new_markdown_cell("# Demo (演示)\n\nOne line."),
+        new_markdown_cell("## Learning goals (学习目标)\n- one"),
+        new_code_cell("FAST = False\nSEED = 0", metadata={"tags": ["parameters"]},
+                      execution_count=1),
+        new_code_cell("import labutils\ninfo = labutils.setup(seed=SEED)", execution_count=2,
+                      outputs=[nbformat.v4.new_output("stream", name="stdout", text="ok\n")]),
+        new_markdown_cell("## Exercises (练习)"),
+        new_code_cell("check('03.dense_relu', f)", execution_count=3),
+        new_markdown_cell("## Summary (小结)"),
+    ])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    return nb
+
+
+def _lint(nb, tmp_path):
+    p = tmp_path / "x.ipynb"
+    nbformat.write(nb, p)
+    return nbtools.lint(p)
+
+
+def test_lint_accepts_a_good_notebook(tmp_path) -> None:
+    assert _lint(_good_notebook(), tmp_path) == []
+
+
+def test_lint_rejects_missing_parameters(tmp_path) -> None:
+    nb = _good_notebook()
+    nb.cells[2].metadata["tags"] = []
+    assert "no code cell tagged 'parameters'" in _lint(nb, tmp_path)
+
+
+def test_lint_rejects_error_outputs(tmp_path) -> None:
+    nb = _good_notebook()
+    nb.cells[3].outputs.append(nbformat.v4.new_output("error", ename="E", evalue="x",
+                                                      traceback=[]))
+    assert "1 error outputs" in _lint(nb, tmp_path)
+
+
+def test_lint_rejects_unexecuted_and_out_of_order(tmp_path) -> None:
+    nb = _good_notebook()
+    nb.cells[5].execution_count = None
+    assert "1 code cells never executed" in _lint(nb, tmp_path)
+    nb.cells[5].execution_count = 9
+    assert any("top to bottom" in p for p in _lint(nb, tmp_path))
+
+
+def test_lint_rejects_missing_title_sections_and_metadata(tmp_path) -> None:
+    nb = _good_notebook()
+    nb.cells[0].source = "# Demo only in English"
+    nb.cells[6].source = "## The end"
+    nb.cells[3].metadata["execution"] = {"iopub.status.busy": "2026-01-01"}
+    nb.metadata["widgets"] = {"state": {}}
+    probs = _lint(nb, tmp_path)
+    assert "title must carry the Chinese title too" in probs
+    assert "no 'summary' heading" in probs
+    assert "execution timestamps in cell metadata" in probs
+    assert any("widget state" in p for p in probs)
+
+
+def test_lint_rejects_parameters_without_fast(tmp_path) -> None:
+    nb = _good_notebook()
+    nb.cells[2].source = "SEED = 0"
+    assert "parameters cell does not define FAST" in _lint(nb, tmp_path)
+
+
+def test_papermill_fails_on_an_error_cell(tmp_path) -> None:
+    import papermill as pm
+
+    nb = _good_notebook()
+    nb.cells[3].source = "raise RuntimeError('boom')"
+    src = tmp_path / "bad.ipynb"
+    nbformat.write(nb, src)
+    with pytest.raises(pm.PapermillExecutionError, match="boom"):
+        pm.execute_notebook(str(src), str(tmp_path / "out.ipynb"), kernel_name="python3",
+                            progress_bar=False)
+
+
+def test_student_version_drops_solutions_and_never_overwrites(tmp_path) -> None:
+    nb = _good_notebook()
+    nb.cells.insert(5, new_code_cell("def f(x): return x", metadata={"tags": ["solution"]}))
+    src = tmp_path / "src" / "ch" / "a.ipynb"
+    src.parent.mkdir(parents=True)
+    nbformat.write(nb, src)
+    out = tmp_path / "student"
+    [written] = nbtools.student_version(out, [src], root=tmp_path / "src")
+    assert written == out / "ch" / "a.ipynb"
+    student = nbformat.read(written, as_version=4)
+    assert all("solution" not in c.metadata.get("tags", []) for c in student.cells)
+    assert len(student.cells) == len(nb.cells) - 1
+    assert all(not c.get("outputs") for c in student.cells if c.cell_type == "code")
+    with pytest.raises(FileExistsError, match="not empty"):
+        nbtools.student_version(out, [src], root=tmp_path / "src")
