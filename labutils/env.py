@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-# Must be set before TensorFlow is first imported to silence its C++ start-up lines.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# Must be set before TensorFlow is first imported. Level 3 also hides the C++ "E0000 ..."
+# lines TF 2.21 prints for harmless graph-attribute mismatches; Python errors still surface.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 

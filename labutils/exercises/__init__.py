@@ -1,3 +1,11 @@
-"""Registered exercises, one module per chapter; importing this package registers them all."""
+"""Registered exercises, one module per notebook (``chNN_<topic>.py``, ids ``"NN.<name>"``).
 
-from labutils.exercises import ch00, ch03  # noqa: F401
+Importing this package registers them all; a new module must be added to ``MODULES``.
+"""
+
+from importlib import import_module
+
+MODULES = ["ch00_welcome", "ch03_forward"]
+
+for _name in MODULES:
+    import_module(f"labutils.exercises.{_name}")

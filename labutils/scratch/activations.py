@@ -1,0 +1,169 @@
+"""Activation functions (激活函数) and their derivatives, written with NumPy only.
+
+Each activation ``f`` takes the pre-activation ``z = x @ W + b`` and returns ``f(z)``. The
+``*_grad`` functions return the elementwise derivative ``f'(z)`` (also taking ``z``), which is
+what backpropagation (反向传播) multiplies the upstream gradient by. Softmax is not
+elementwise: every output depends on every input of its row, so it has a full Jacobian
+(:func:`softmax_jacobian`) and, for backpropagation, a vector-Jacobian product
+(:func:`softmax_vjp`) that never builds that matrix.
+
+The tests compare every function here with ``tf.nn`` and ``tf.GradientTape`` in float64.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+__all__ = [
+    "ACTIVATIONS", "activation_backward", "get_activation", "linear", "linear_grad", "relu",
+    "relu_grad", "sigmoid", "sigmoid_grad", "softmax", "softmax_jacobian", "softmax_vjp",
+    "tanh", "tanh_grad",
+]
+
+
+def _as_float(z: np.ndarray | float) -> np.ndarray:
+    """Return ``z`` as a floating-point array (integers become float64)."""
+    z = np.asarray(z)
+    return z if np.issubdtype(z.dtype, np.floating) else z.astype(np.float64)
+
+
+def linear(z: np.ndarray) -> np.ndarray:
+    """Identity activation ``f(z) = z``: what a regression output layer or a logits layer
+    uses, listed so that every Dense layer can name its activation.
+    """
+    return _as_float(z)
+
+
+def linear_grad(z: np.ndarray) -> np.ndarray:
+    """Derivative of the identity: an array of ones shaped like ``z``."""
+    return np.ones_like(_as_float(z))
+
+
+def relu(z: np.ndarray) -> np.ndarray:
+    """Rectified linear unit ``max(0, z)``: cheap, and its gradient does not shrink for
+    positive inputs, which is why deep networks train with it.
+    """
+    z = _as_float(z)
+    return np.maximum(z, 0.0).astype(z.dtype)
+
+
+def relu_grad(z: np.ndarray) -> np.ndarray:
+    """Derivative of ReLU: 1 where ``z > 0``, else 0. At exactly ``z = 0`` the derivative is
+    undefined; we use 0, the same choice as TensorFlow.
+    """
+    z = _as_float(z)
+    return (z > 0).astype(z.dtype)
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    """Logistic sigmoid ``1 / (1 + exp(-z))``, squashing any real number into (0, 1).
+
+    Computed from ``e = exp(-|z|)``, which never overflows: for ``z >= 0`` the result is
+    ``1 / (1 + e)`` and for ``z < 0`` it is ``e / (1 + e)``. The naive formula overflows
+    (with a warning) for ``z`` below about -710 in float64.
+    """
+    z = _as_float(z)
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(z.dtype)
+
+
+def sigmoid_grad(z: np.ndarray) -> np.ndarray:
+    """Derivative of the sigmoid, ``s(z) * (1 - s(z))``; at most 0.25, which is one reason
+    stacks of sigmoids make gradients vanish.
+    """
+    s = sigmoid(z)
+    return s * (1.0 - s)
+
+
+def tanh(z: np.ndarray) -> np.ndarray:
+    """Hyperbolic tangent, a zero-centred squashing function with outputs in (-1, 1)."""
+    return np.tanh(_as_float(z))
+
+
+def tanh_grad(z: np.ndarray) -> np.ndarray:
+    """Derivative of tanh, ``1 - tanh(z)**2``."""
+    t = np.tanh(_as_float(z))
+    return 1.0 - t * t
+
+
+def softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
+    """Softmax along ``axis``: ``exp(z_i) / sum_j exp(z_j)``, a probability distribution.
+
+    Subtracting the row maximum first changes nothing mathematically (the factor
+    ``exp(-max)`` cancels) but keeps every exponent <= 0, so large logits cannot overflow.
+    """
+    z = _as_float(z)
+    shifted = z - np.max(z, axis=axis, keepdims=True)
+    e = np.exp(shifted)
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+def softmax_jacobian(z: np.ndarray) -> np.ndarray:
+    """Jacobian of softmax over the last axis: ``J[i, j] = s_i * (delta_ij - s_j)``, i.e.
+    ``diag(s) - s s^T``. For a vector of length n the result is (n, n); for a batch shaped
+    (..., n) it is (..., n, n), one matrix per row. Each column of J sums to zero, because
+    the outputs always sum to one.
+    """
+    z = _as_float(z)
+    if z.ndim < 1:
+        raise ValueError(f"softmax_jacobian needs z with at least 1 dimension; got shape {z.shape}")
+    s = softmax(z, axis=-1)
+    eye = np.eye(s.shape[-1], dtype=s.dtype)
+    return s[..., :, None] * eye - s[..., :, None] * s[..., None, :]
+
+
+def softmax_vjp(z: np.ndarray, upstream: np.ndarray) -> np.ndarray:
+    """Vector-Jacobian product of softmax over the last axis: ``upstream @ J`` row by row,
+    equal to ``s * (upstream - sum(upstream * s))``. This is what backpropagation needs,
+    in O(n) per row instead of building the (n, n) Jacobian.
+    """
+    s = softmax(z, axis=-1)
+    upstream = _as_float(upstream)
+    return s * (upstream - np.sum(upstream * s, axis=-1, keepdims=True))
+
+
+ACTIVATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "linear": linear,
+    "relu": relu,
+    "sigmoid": sigmoid,
+    "tanh": tanh,
+    "softmax": softmax,
+}
+
+# Elementwise derivatives; softmax is handled by softmax_vjp in activation_backward.
+_GRADS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "linear": linear_grad,
+    "relu": relu_grad,
+    "sigmoid": sigmoid_grad,
+    "tanh": tanh_grad,
+}
+
+
+def _check_name(name: str) -> str:
+    if name is None:
+        name = "linear"  # Keras' Dense(activation=None) means the identity
+    if not isinstance(name, str) or name not in ACTIVATIONS:
+        valid = ", ".join(repr(k) for k in ACTIVATIONS)
+        raise ValueError(f"activation must be one of {valid}; got {name!r}")
+    return name
+
+
+def get_activation(name: str) -> Callable[[np.ndarray], np.ndarray]:
+    """Look up an activation function by its Keras name (``None`` means ``'linear'``).
+    Raises ``ValueError`` listing the valid names, so a typo such as ``'rleu'`` fails loudly.
+    """
+    return ACTIVATIONS[_check_name(name)]
+
+
+def activation_backward(name: str, z: np.ndarray, upstream: np.ndarray) -> np.ndarray:
+    """Backpropagate ``upstream = dL/da`` through ``a = f(z)`` and return ``dL/dz``.
+
+    For elementwise activations this is ``upstream * f'(z)``; for softmax it is the
+    vector-Jacobian product :func:`softmax_vjp`. Dense layers call this in ``backward``.
+    """
+    name = _check_name(name)
+    if name == "softmax":
+        return softmax_vjp(z, upstream)
+    return _as_float(upstream) * _GRADS[name](z)

@@ -1,0 +1,117 @@
+"""labutils.train: the fit recipe (progress log, early stopping, seeds) and plot_history."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits
+
+from labutils import models as M
+from labutils import train as T
+
+
+@pytest.fixture(scope="module")
+def small_digits():
+    """A deliberately small training set (overfits quickly) and a validation set."""
+    d = load_digits()
+    x = (d.data / 16.0).astype("float32")
+    rng = np.random.default_rng(0)
+    order = rng.permutation(len(x))
+    tr, va = order[:120], order[120:520]
+    return x[tr], d.target[tr], x[va], d.target[va]
+
+
+def test_fit_returns_history_and_prints_one_line_per_epoch(small_digits, capsys):
+    x, y, xv, yv = small_digits
+    model = M.build_mlp(64, (32,), n_outputs=10, seed=0)
+    history = T.fit(model, x, y, validation_data=(xv, yv), epochs=3, batch_size=32, seed=0)
+    assert set(history.history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    assert len(history.history["loss"]) == 3
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert [line.split()[:2] for line in lines[:3]] == [["epoch", "1/3"], ["epoch", "2/3"],
+                                                        ["epoch", "3/3"]]
+    assert "loss" in lines[0] and "val_accuracy" in lines[0] and "\r" not in lines[0]
+    assert lines[-1].startswith("trained 3 epoch(s) in")
+
+
+def test_progress_log_stays_short_for_many_epochs(small_digits, capsys):
+    x, y, _, _ = small_digits
+    model = M.build_mlp(64, (8,), n_outputs=10, seed=0)
+    T.fit(model, x, y, epochs=60, batch_size=120, seed=0)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) <= 22  # about twenty epoch lines + the closing line
+    assert lines[-2].split()[1] == "60/60"
+    T.fit(model, x, y, epochs=2, batch_size=120, verbose_progress=False)
+    assert capsys.readouterr().out == ""
+
+
+def test_early_stopping_restores_best_weights(small_digits, capsys):
+    x, y, xv, yv = small_digits
+    # A wide net on 120 examples with a large learning rate overfits within a few epochs.
+    model = M.build_mlp(64, (256,), n_outputs=10, learning_rate=1e-2, seed=0)
+    history = T.fit(model, x, y, validation_data=(xv, yv), epochs=60, batch_size=16,
+                    early_stopping_patience=2, seed=0)
+    val = history.history["val_loss"]
+    assert len(val) < 60  # it stopped early
+    best = int(np.argmin(val))
+    assert len(val) == best + 1 + 2  # patience 2 after the best epoch
+    # restored: the final weights give the best epoch's validation loss
+    now = model.evaluate(xv, yv, verbose=0, return_dict=True)["loss"]
+    assert now == pytest.approx(min(val), rel=1e-4)
+    out = capsys.readouterr().out
+    assert f"kept the weights of epoch {best + 1}" in out
+
+
+def test_seed_makes_training_repeatable(small_digits):
+    x, y, _, _ = small_digits
+    runs = []
+    for _ in range(2):
+        model = M.build_mlp(64, (16,), n_outputs=10, dropout=0.2, seed=3)
+        h = T.fit(model, x, y, epochs=3, batch_size=16, seed=3, verbose_progress=False)
+        runs.append(h.history["loss"])
+    np.testing.assert_allclose(runs[0], runs[1], rtol=1e-6)
+
+
+def test_fit_validates_arguments(small_digits):
+    x, y, xv, yv = small_digits
+    model = M.build_mlp(64, (8,), n_outputs=10)
+    with pytest.raises(ValueError, match="must be compiled"):
+        T.fit(M.build_mlp(64, (8,), n_outputs=10, compile=False), x, y)
+    with pytest.raises(ValueError, match="epochs must be a positive int"):
+        T.fit(model, x, y, epochs=0)
+    with pytest.raises(ValueError, match="batch_size must be a positive int"):
+        T.fit(model, x, y, batch_size=2.5)
+    with pytest.raises(ValueError, match=r"validation_split must be a number in \[0, 1\)"):
+        T.fit(model, x, y, validation_split=1.5)
+    with pytest.raises(ValueError, match="either validation_data or validation_split"):
+        T.fit(model, x, y, validation_data=(xv, yv), validation_split=0.2)
+    with pytest.raises(ValueError, match="early_stopping_patience"):
+        T.fit(model, x, y, early_stopping_patience=0)
+    with pytest.raises(ValueError, match="needs validation_data"):
+        T.fit(model, x, y, early_stopping_patience=2, monitor="val_accuracy")
+    with pytest.raises(ValueError, match="model must be a keras.Model"):
+        T.fit("model", x, y)
+
+
+def test_plot_history_is_labelled():
+    history = {"loss": [1.0, 0.5, 0.3], "val_loss": [1.1, 0.7, 0.6],
+               "accuracy": [0.5, 0.8, 0.9], "val_accuracy": [0.4, 0.7, 0.8]}
+    ax = T.plot_history(history, metrics=("loss", "accuracy"))
+    assert ax.get_title() and ax.get_xlabel() == "epoch" and ax.get_ylabel() == "value"
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["train loss", "validation loss", "train accuracy", "validation accuracy"]
+    np.testing.assert_array_equal(ax.lines[0].get_xdata(), [1, 2, 3])
+    plt.close("all")
+    _, given = plt.subplots()
+    assert T.plot_history(history, "loss", ax=given, title="t") is given
+    assert given.get_ylabel() == "loss" and given.get_title() == "t"
+    plt.close("all")
+    with pytest.raises(ValueError, match="metrics must be names recorded.*'loss', 'accuracy'"):
+        T.plot_history(history, metrics=("mae",))
+    with pytest.raises(ValueError, match="history must be"):
+        T.plot_history({})
