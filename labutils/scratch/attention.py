@@ -20,18 +20,13 @@ from typing import Any
 
 import numpy as np
 
+from labutils._validate import positive_int
 from labutils.scratch.activations import softmax
 
 __all__ = ["MultiHeadAttention", "scaled_dot_product_attention",
            "sinusoidal_positional_encoding"]
 
 _LARGE_NEGATIVE = -1e9  # what Keras puts at masked positions before the softmax
-
-
-def _positive_int(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive int; got {value!r}")
-    return int(value)
 
 
 def scaled_dot_product_attention(q: np.ndarray, k: np.ndarray, v: np.ndarray,
@@ -80,12 +75,11 @@ class MultiHeadAttention:
 
     def __init__(self, num_heads: int, key_dim: int, d_model: int, value_dim: int | None = None,
                  output_dim: int | None = None, use_bias: bool = True, seed: int | None = 0) -> None:
-        self.num_heads = _positive_int(num_heads, "num_heads")
-        self.key_dim = _positive_int(key_dim, "key_dim")
-        self.value_dim = _positive_int(value_dim if value_dim is not None else key_dim,
-                                       "value_dim")
-        d_model = _positive_int(d_model, "d_model")
-        d_out = _positive_int(output_dim if output_dim is not None else d_model, "output_dim")
+        self.num_heads = positive_int("num_heads", num_heads)
+        self.key_dim = positive_int("key_dim", key_dim)
+        self.value_dim = positive_int("value_dim", value_dim if value_dim is not None else key_dim)
+        d_model = positive_int("d_model", d_model)
+        d_out = positive_int("output_dim", output_dim if output_dim is not None else d_model)
         self.use_bias = bool(use_bias)
         rng = np.random.default_rng(seed)
         h, kd, vd = self.num_heads, self.key_dim, self.value_dim

@@ -18,15 +18,10 @@ from typing import Any
 
 import numpy as np
 
+from labutils._validate import positive_int
 from labutils.scratch.activations import activation_backward, get_activation
 
 __all__ = ["MLP", "Dense", "dense_forward", "glorot_uniform"]
-
-
-def _positive_int(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive int; got {value!r}")
-    return int(value)
 
 
 def _check_input(x: np.ndarray, in_features: int) -> np.ndarray:
@@ -65,8 +60,8 @@ class Dense:
 
     def __init__(self, in_features: int, out_features: int, activation: str | None = "linear",
                  *, seed: int | None = 0, rng: np.random.Generator | None = None) -> None:
-        self.in_features = _positive_int(in_features, "in_features")
-        self.out_features = _positive_int(out_features, "out_features")
+        self.in_features = positive_int("in_features", in_features)
+        self.out_features = positive_int("out_features", out_features)
         get_activation(activation)  # validate the name early
         self.activation = activation or "linear"
         rng = rng if rng is not None else np.random.default_rng(seed)
@@ -125,7 +120,7 @@ class MLP:
 
     def __init__(self, sizes: Sequence[int], activations: Sequence[str | None] | None = None,
                  *, seed: int | None = 0) -> None:
-        sizes = [_positive_int(s, "every layer size") for s in sizes]
+        sizes = [positive_int("every layer size", s) for s in sizes]
         if len(sizes) < 2:
             raise ValueError(f"sizes must list at least an input and an output size; got {sizes}")
         n = len(sizes) - 1
