@@ -104,7 +104,7 @@ def _data_finding() -> Finding:
                        root.is_dir(), "clone the whole repository; data/ ships with it")
     try:
         n = verify_all()
-        return Finding("data", f"{n} shipped files verified (sha256)")
+        return Finding("data", f"{n} data files verified (sha256: shipped in data/ and packaged tables)")
     except Exception as exc:
         return Finding("data", str(exc), False, "restore data/ with `git checkout -- data`")
 

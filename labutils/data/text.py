@@ -1,0 +1,170 @@
+"""Text for the Transformer lesson: a small corpus that ships offline, and two tokenizers.
+
+A tokenizer turns text into integer ids a model can embed, and back. Both tokenizers here
+reserve id 0 for padding and id 1 for "unknown", so a model trained on one text can still
+read another: unseen characters or words map to the unknown id instead of crashing.
+``make_sequence_windows`` then cuts a long id sequence into (input, target) pairs where the
+target is the input shifted by one position - the next-token prediction task.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+from labutils.data.registry import shipped_file
+
+CORPORA = {"course_notes": "text/course_notes.txt"}
+PAD_ID, UNK_ID = 0, 1
+
+
+def load_text(name: str = "course_notes") -> str:
+    """Return a shipped corpus as one string (verified against the registry first).
+
+    ``"course_notes"``: an essay on learning machines written for this course, about 12,700
+    characters of plain English (55 distinct characters), under CC BY 4.0.
+    """
+    if name not in CORPORA:
+        raise ValueError(f"name must be one of {sorted(CORPORA)}; got {name!r}")
+    return shipped_file(CORPORA[name]).read_text(encoding="utf-8")
+
+
+class _Tokenizer:
+    """Shared vocabulary logic: token <-> id tables with ids 0 (pad) and 1 (unknown)."""
+
+    pad_token = "<pad>"
+    unk_token = "<unk>"
+
+    def __init__(self) -> None:
+        self.id_to_token: list[str] = []
+        self.token_to_id: dict[str, int] = {}
+
+    def _set_vocab(self, tokens: Iterable[str]) -> None:
+        self.id_to_token = [self.pad_token, self.unk_token, *tokens]
+        self.token_to_id = {t: i for i, t in enumerate(self.id_to_token)}
+
+    @property
+    def vocab_size(self) -> int:
+        """Number of ids, including pad and unknown; the Embedding layer's input_dim."""
+        self._check_fitted()
+        return len(self.id_to_token)
+
+    def _check_fitted(self) -> None:
+        if not self.id_to_token:
+            raise RuntimeError(f"{type(self).__name__} is not fitted yet: call .fit(text) "
+                               f"before encode/decode")
+
+    def _ids(self, tokens: Iterable[str]) -> np.ndarray:
+        self._check_fitted()
+        return np.array([self.token_to_id.get(t, UNK_ID) for t in tokens], dtype=np.int32)
+
+    def _tokens(self, ids: Iterable[int]) -> list[str]:
+        self._check_fitted()
+        out = []
+        for i in np.asarray(ids, dtype=np.int64).ravel():
+            if not 0 <= i < len(self.id_to_token):
+                raise ValueError(f"token id must be in [0, {len(self.id_to_token)}); got {i}")
+            out.append(self.id_to_token[i])
+        return out
+
+
+class CharTokenizer(_Tokenizer):
+    """One token per character. Tiny vocabulary, long sequences; the model must learn
+    spelling itself. ``decode(encode(s)) == s`` for any ``s`` made of seen characters;
+    unseen characters decode as U+FFFD (the Unicode replacement character)."""
+
+    replacement = "\ufffd"
+
+    def fit(self, text: str) -> CharTokenizer:
+        """Build the vocabulary from the distinct characters of ``text``, sorted."""
+        if not isinstance(text, str) or not text:
+            raise ValueError("text must be a non-empty str")
+        self._set_vocab(sorted(set(text)))
+        return self
+
+    def encode(self, text: str) -> np.ndarray:
+        """int32 ids, one per character; unseen characters become id 1."""
+        return self._ids(text)
+
+    def decode(self, ids: Iterable[int]) -> str:
+        """Text from ids; padding (id 0) is dropped, unknown (id 1) shows as U+FFFD."""
+        parts = {self.pad_token: "", self.unk_token: self.replacement}
+        return "".join(parts.get(t, t) for t in self._tokens(ids))
+
+
+class WordTokenizer(_Tokenizer):
+    """One token per word or punctuation mark, lower-cased by default.
+
+    ``min_freq`` drops rare words (they become unknown) and ``max_vocab`` keeps only the
+    most frequent ones; both trade vocabulary size against unknown tokens. ``decode``
+    rebuilds normalised text: single spaces, no space before punctuation.
+    """
+
+    pattern = re.compile(r"[A-Za-z0-9]+(?:'[A-Za-z]+)?|[^\sA-Za-z0-9]")
+
+    def __init__(self, *, lower: bool = True, min_freq: int = 1,
+                 max_vocab: int | None = None) -> None:
+        super().__init__()
+        if isinstance(min_freq, bool) or not isinstance(min_freq, int) or min_freq < 1:
+            raise ValueError(f"min_freq must be an int >= 1; got {min_freq!r}")
+        if max_vocab is not None and (isinstance(max_vocab, bool)
+                                      or not isinstance(max_vocab, int) or max_vocab < 3):
+            raise ValueError(f"max_vocab must be None or an int >= 3; got {max_vocab!r}")
+        self.lower, self.min_freq, self.max_vocab = lower, min_freq, max_vocab
+
+    def split(self, text: str) -> list[str]:
+        """Split text into word and punctuation tokens (no ids yet)."""
+        return self.pattern.findall(text.lower() if self.lower else text)
+
+    def fit(self, text: str) -> WordTokenizer:
+        """Count tokens in ``text``; keep those seen ``min_freq`` times, most frequent first
+        (ties alphabetical), at most ``max_vocab`` ids including pad and unknown."""
+        if not isinstance(text, str) or not text.strip():
+            raise ValueError("text must be a non-empty str")
+        counts = Counter(self.split(text))
+        kept = sorted((t for t, c in counts.items() if c >= self.min_freq),
+                      key=lambda t: (-counts[t], t))
+        if self.max_vocab is not None:
+            kept = kept[: self.max_vocab - 2]
+        self._set_vocab(kept)
+        return self
+
+    def encode(self, text: str) -> np.ndarray:
+        """int32 ids, one per token; unseen words become id 1."""
+        return self._ids(self.split(text))
+
+    def decode(self, ids: Iterable[int]) -> str:
+        """Tokens joined by spaces, without a space before punctuation; pad dropped."""
+        out = ""
+        for tok in self._tokens(ids):
+            if tok == self.pad_token:
+                continue
+            glue = "" if not out or re.fullmatch(r"[.,;:!?)\]'\-]", tok) or out[-1] in "(['-" \
+                else " "
+            out += glue + tok
+        return out
+
+
+def make_sequence_windows(ids: Sequence[int] | np.ndarray, seq_len: int,
+                          stride: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Cut a 1-D id sequence into next-token training pairs ``(x, y)``.
+
+    Window ``i`` starts at ``i * stride``: ``x[i] = ids[s : s + seq_len]`` and
+    ``y[i] = ids[s + 1 : s + seq_len + 1]``, so the model learns to predict each next token.
+    Both arrays have shape (n_windows, seq_len) and the dtype of ``ids``. ``stride=1``
+    gives the most windows; ``stride=seq_len`` gives non-overlapping ones.
+    """
+    arr = np.asarray(ids)
+    if arr.ndim != 1:
+        raise ValueError(f"ids must be 1-D; got shape {arr.shape}")
+    for label, value in (("seq_len", seq_len), ("stride", stride)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"{label} must be an int >= 1; got {value!r}")
+    if arr.size < seq_len + 1:
+        raise ValueError(f"ids must hold at least seq_len + 1 = {seq_len + 1} tokens to make "
+                         f"one window; got {arr.size}")
+    windows = np.lib.stride_tricks.sliding_window_view(arr, seq_len + 1)[::stride]
+    return windows[:, :-1].copy(), windows[:, 1:].copy()
