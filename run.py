@@ -123,7 +123,7 @@ def cmd_lab(args: list[str]) -> int:
 def cmd_test(args: list[str]) -> int:
     py = ensure_env()
     env = dict(os.environ, LABUTILS_STRICT_CHECKS="1", PYTHONHASHSEED="0")
-    return run([py, "-m", "pytest", "-n", "auto", "--dist", "loadgroup",
+    return run([py, "-m", "pytest", "-n", "auto", "--dist", "loadfile",
                 "--nbval-lax", "--nbval-current-env", *args], env=env)
 
 
