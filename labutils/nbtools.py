@@ -78,7 +78,7 @@ def execute(path: Path, timeout: int = 300) -> float:
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
                             resources={"metadata": {"path": str(path.parent)}},
-                            store_widget_state=False, record_timing=False)
+                            store_widget_state=True, record_timing=False)  # clean() strips it; False crashes on interactive()
     t0 = time.perf_counter()
     client.execute()
     elapsed = time.perf_counter() - t0

@@ -1,0 +1,113 @@
+"""Chapter 3, notebook 05 (gradient descent and optimizers) exercises: one step of SGD with
+momentum and one step of Adam, each run for several steps on fixed gradients next to
+:mod:`labutils.scratch.optim` (itself proven equal to ``keras.optimizers``). Ids are
+``"03.<name>"``.
+
+The learner's step function returns its new state, and the checker feeds that state back in,
+so only the parameter path is compared: any correct way of writing the state (for momentum,
+``v = mu v - lr g; p += v`` or ``v = mu v + g; p -= lr v``) passes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from labutils.checks import CheckResult, check_function, check_value, register
+from labutils.scratch.optim import SGD, Adam
+
+_rng = np.random.default_rng(5)
+
+
+def _grads(steps: int, n: int) -> np.ndarray:
+    """Gradients of order 0.1-2 with both signs (no tiny ones, so that where epsilon sits —
+    Keras' ``sqrt(v) + eps`` or the textbook ``sqrt(v_hat) + eps`` — cannot matter)."""
+    g = _rng.uniform(0.1, 2.0, size=(steps, n)) * _rng.choice([-1.0, 1.0], size=(steps, n))
+    return g
+
+
+# (initial parameters, gradients for each step, hyperparameters...)
+_MOMENTUM_CASES = [
+    (np.array([1.0]), np.ones((3, 1)), 0.1, 0.9),
+    (_rng.normal(size=4), _grads(5, 4), 0.05, 0.5),
+    (_rng.normal(size=3), _grads(6, 3), 0.2, 0.0),
+]
+_ADAM_CASES = [
+    (np.array([0.5]), np.ones((3, 1)), 0.01, 0.9, 0.999, 1e-7),
+    (_rng.normal(size=4), _grads(5, 4), 0.001, 0.9, 0.999, 1e-7),
+    (_rng.normal(size=3), _grads(6, 3), 0.1, 0.5, 0.75, 1e-7),
+]
+
+
+def _learner_path(step: Callable[..., Any], p0: np.ndarray, grads: np.ndarray,
+                  n_state: int, *hyper: float) -> np.ndarray:
+    """Run the learner's step function, threading its returned state; stack the params."""
+    p = p0.copy()
+    state = [np.zeros_like(p0) for _ in range(n_state)]
+    path = []
+    for t, g in enumerate(grads, start=1):
+        args = [p, g.copy(), *state] + ([t] if n_state == 2 else []) + list(hyper)
+        out = step(*args)
+        if not isinstance(out, (tuple, list)) or len(out) != 1 + n_state:
+            names = "(p, velocity)" if n_state == 1 else "(p, m, v)"
+            raise ValueError(f"the step must return a tuple {names}")
+        p = np.array(out[0], dtype=np.float64)
+        state = [np.array(s, dtype=np.float64) for s in out[1:]]
+        path.append(p.copy())
+    return np.stack(path)
+
+
+def _reference_path(opt: Any, p0: np.ndarray, grads: np.ndarray) -> np.ndarray:
+    p = p0.copy()
+    path = []
+    for g in grads:
+        opt.step([p], [g])
+        path.append(p.copy())
+    return np.stack(path)
+
+
+def _no_answer(fn: Any, case: tuple[Any, ...], n_state: int) -> bool:
+    """True when the learner's function is the untouched stub (returns None)."""
+    if not callable(fn):
+        return False
+    p0, grads, *hyper = case
+    state = [np.zeros_like(p0) for _ in range(n_state)]
+    args = [p0.copy(), grads[0].copy(), *state] + ([1] if n_state == 2 else []) + hyper
+    try:
+        return fn(*args) is None
+    except Exception:  # reported with its input by check_function
+        return False
+
+
+@register("03.momentum_step", "one step of SGD with momentum, returning (p, velocity)")
+def _check_momentum_step(fn: Any) -> CheckResult:
+    name = "03.momentum_step"
+    if _no_answer(fn, _MOMENTUM_CASES[0], 1):
+        return check_value(None, 0.0, name=name)
+    return check_function(
+        (lambda p0, grads, lr, mu: _learner_path(fn, p0, grads, 1, lr, mu))
+        if callable(fn) else fn,
+        lambda p0, grads, lr, mu: _reference_path(SGD(lr, momentum=mu), p0, grads),
+        _MOMENTUM_CASES, name=name, atol=1e-10, rtol=1e-10,
+        hint="row k of the result is p after step k + 1. The velocity starts at zero and "
+             "remembers past steps: velocity = momentum * velocity - learning_rate * g, then "
+             "p = p + velocity. With momentum = 0 it must reduce to p - learning_rate * g.")
+
+
+@register("03.adam_step", "one step of Adam with bias correction, returning (p, m, v)")
+def _check_adam_step(fn: Any) -> CheckResult:
+    name = "03.adam_step"
+    if _no_answer(fn, _ADAM_CASES[0], 2):
+        return check_value(None, 0.0, name=name)
+    return check_function(
+        (lambda p0, grads, *h: _learner_path(fn, p0, grads, 2, *h)) if callable(fn) else fn,
+        lambda p0, grads, lr, b1, b2, eps: _reference_path(
+            Adam(lr, beta_1=b1, beta_2=b2, epsilon=eps), p0, grads),
+        _ADAM_CASES, name=name, atol=1e-9, rtol=1e-6,
+        hint="row k of the result is p after step k + 1 (t = k + 1, starting at 1). Update "
+             "m = beta_1 m + (1 - beta_1) g and v = beta_2 v + (1 - beta_2) g**2, correct their "
+             "bias towards zero: m_hat = m / (1 - beta_1**t), v_hat = v / (1 - beta_2**t), "
+             "then p = p - learning_rate * m_hat / (sqrt(v_hat) + epsilon). A first step of "
+             "size learning_rate (whatever |g|) is the sign the correction is right.")
