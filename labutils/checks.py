@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 __all__ = [
-    "CheckFailed", "CheckResult", "check", "check_function", "check_value",
+    "CheckFailed", "CheckResult", "check", "check_function", "check_value", "diagnose",
     "exercises", "register",
 ]
 
@@ -121,6 +121,24 @@ def check_function(fn: Callable[..., Any] | None, reference: Callable[..., Any],
             msg = f"on input ({shown}): {problem}" + (f" Hint: {hint}" if hint else "")
             return _finish(CheckResult(name, False, msg))
     return _finish(CheckResult(name, True, f"agrees with the reference on {len(inputs)} inputs."))
+
+
+def diagnose(fn: Callable[..., Any], cases: Sequence[tuple[Any, ...]],
+             slips: Sequence[tuple[Callable[..., Any], str]], default: str) -> str:
+    """Name the learner's mistake: run ``fn`` on every argument tuple in ``cases`` and return
+    the hint of the first known wrong implementation in ``slips`` (pairs of function and
+    hint) that gives the same results everywhere; ``default`` if none does or ``fn`` raises.
+    """
+    try:
+        answers = [np.asarray(fn(*args), dtype=float) for args in cases]
+    except Exception:  # the checker reports the exception itself
+        return default
+    for wrong, hint in slips:
+        expected = [np.asarray(wrong(*args), dtype=float) for args in cases]
+        if all(a.shape == e.shape and np.allclose(a, e, atol=1e-6, rtol=1e-6)
+               for a, e in zip(answers, expected, strict=True)):
+            return hint
+    return default
 
 
 _REGISTRY: dict[str, tuple[Callable[[Any], CheckResult], str]] = {}

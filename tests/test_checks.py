@@ -68,3 +68,11 @@ def test_duplicate_registration_refused() -> None:
 def test_result_prints_with_mark(lenient) -> None:
     assert str(checks.check_value(1, 1, name="x")).startswith("✅ Correct — x")
     assert str(checks.check_value(1, 2, name="x")).startswith("❌ Not yet — x")
+
+
+def test_diagnose_names_the_matching_slip() -> None:
+    cases = [(np.array([1.0, -2.0]),), (np.array([0.5, 3.0]),)]
+    slips = [(lambda x: x, "you forgot the ReLU"), (lambda x: np.abs(x), "abs is not ReLU")]
+    assert checks.diagnose(np.abs, cases, slips, "general") == "abs is not ReLU"
+    assert checks.diagnose(lambda x: 2 * x, cases, slips, "general") == "general"
+    assert checks.diagnose(lambda x: 1 / 0, cases, slips, "general") == "general"

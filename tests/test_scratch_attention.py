@@ -200,3 +200,12 @@ def test_positional_encoding_depth_message() -> None:
         sinusoidal_positional_encoding(10, 7)
     with pytest.raises(ValueError, match="base must be a number greater than 1"):
         sinusoidal_positional_encoding(10, 8, base=1.0)
+
+
+def test_causal_mask_is_lower_triangular_and_validated() -> None:
+    from labutils.scratch import causal_mask
+
+    np.testing.assert_array_equal(causal_mask(3), [[1, 0, 0], [1, 1, 0], [1, 1, 1]])
+    assert causal_mask(1).dtype == bool
+    with pytest.raises(ValueError, match="length must be a positive int"):
+        causal_mask(0)

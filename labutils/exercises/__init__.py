@@ -6,7 +6,7 @@ Importing this package registers them all; a new module must be added to ``MODUL
 from importlib import import_module
 
 MODULES = ["ch00_welcome", "ch03_forward", "ch03_activations", "ch03_losses",
-           "ch03_backprop", "ch03_optimizers"]
+           "ch03_backprop", "ch03_optimizers", "ch03_attention", "ch03_autoencoder"]
 
 for _name in MODULES:
     import_module(f"labutils.exercises.{_name}")

@@ -12,9 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from labutils.checks import CheckResult, check_function, register
+from labutils.checks import CheckResult, check_function, diagnose, register
 from labutils.scratch.activations import softmax
-from labutils.scratch.attention import scaled_dot_product_attention
+from labutils.scratch.attention import causal_mask, scaled_dot_product_attention
 
 _rng = np.random.default_rng(6)
 _T = 4
@@ -26,13 +26,6 @@ _ATTENTION_CASES: list[tuple[Any, ...]] = [
     (_rng.normal(size=(2, _T, 4)), _rng.normal(size=(2, _T, 4)), _rng.normal(size=(2, _T, 3)),
      np.tril(np.ones((_T, _T), dtype=bool))),
 ]
-
-
-def _causal_mask(length: int) -> np.ndarray:
-    """Boolean (length, length) mask, True where query i may attend to key j (j <= i).
-
-    A reusable helper candidate for labutils.scratch.attention (kept private here)."""
-    return np.tril(np.ones((length, length), dtype=bool))
 
 
 def _attention(q: np.ndarray, k: np.ndarray, v: np.ndarray,
@@ -69,21 +62,6 @@ _ATTENTION_HINT = ("scores = q @ swapaxes(k, -1, -2) / sqrt(d_k); where mask is 
                    "score to -1e9; weights = softmax(scores, axis=-1); return weights @ v.")
 
 
-def _diagnose(fn: Callable[..., Any], cases: list[tuple[Any, ...]],
-              slips: list[tuple[Callable[..., Any], str]], default: str) -> str:
-    """Return the hint of the first known slip that reproduces ``fn`` on every case."""
-    try:
-        answers = [np.asarray(fn(*args), dtype=float) for args in cases]
-    except Exception:  # the checker reports the exception itself
-        return default
-    for wrong, hint in slips:
-        expected = [np.asarray(wrong(*args), dtype=float) for args in cases]
-        if all(a.shape == e.shape and np.allclose(a, e, atol=1e-6, rtol=1e-6)
-               for a, e in zip(answers, expected, strict=True)):
-            return hint
-    return default
-
-
 @register("03.attention", "scaled dot-product attention softmax(q k^T / sqrt(d_k)) v with a "
                           "boolean mask")
 def _check_attention(fn: Any) -> CheckResult:
@@ -94,7 +72,7 @@ def _check_attention(fn: Any) -> CheckResult:
             # may make two slips at once; then the general hint is given).
             cases = _ATTENTION_CASES[1:] if "mask_mode" in kw else _ATTENTION_CASES[:1]
             wrong = partial(_variant, **kw)
-            if _diagnose(fn, cases, [(wrong, slip_hint)], "") == slip_hint:
+            if diagnose(fn, cases, [(wrong, slip_hint)], "") == slip_hint:
                 hint = slip_hint
                 break
     return check_function(fn, _attention, _ATTENTION_CASES, name="03.attention", hint=hint)
@@ -115,7 +93,7 @@ _MASK_SLIPS: list[tuple[Callable[[int], np.ndarray], str]] = [
 
 
 @register("03.causal_mask", "boolean causal mask: True where query i may attend to key j <= i")
-def _check_causal_mask(fn: Any) -> CheckResult:
+def _checkcausal_mask(fn: Any) -> CheckResult:
     cases = [(1,), (3,), (6,)]
     hint = "return np.tril(np.ones((length, length), dtype=bool)): True on and below the diagonal."
     if callable(fn):
@@ -126,6 +104,6 @@ def _check_causal_mask(fn: Any) -> CheckResult:
                         "where attending is allowed, as in Keras' attention_mask.")
         except Exception:
             pass
-        hint = _diagnose(fn, cases[1:], _MASK_SLIPS, hint)
-    return check_function(fn, _causal_mask, cases, name="03.causal_mask", atol=0, rtol=0,
+        hint = diagnose(fn, cases[1:], _MASK_SLIPS, hint)
+    return check_function(fn, causal_mask, cases, name="03.causal_mask", atol=0, rtol=0,
                           hint=hint)

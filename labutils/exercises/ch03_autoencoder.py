@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from labutils.checks import CheckResult, check_function, register
+from labutils.checks import CheckResult, check_function, diagnose, register
 
 _rng = np.random.default_rng(7)
 
@@ -29,21 +29,6 @@ _MSE_CASES: list[tuple[Any, ...]] = [
     (np.array([[0.0, 1.0, 0.5], [1.0, 0.0, 0.25]]), np.array([[0.5, 1.0, 0.0], [0.0, 0.0, 0.0]])),
     (_rng.uniform(size=(6, 64)), _rng.uniform(size=(6, 64))),
 ]
-
-
-def _diagnose(fn: Callable[..., Any], cases: list[tuple[Any, ...]],
-              slips: list[tuple[Callable[..., Any], str]], default: str) -> str:
-    """Return the hint of the first known slip that reproduces ``fn`` on every case."""
-    try:
-        answers = [np.asarray(fn(*args), dtype=float) for args in cases]
-    except Exception:  # the checker reports the exception itself
-        return default
-    for wrong, hint in slips:
-        expected = [np.asarray(wrong(*args), dtype=float) for args in cases]
-        if all(a.shape == e.shape and np.allclose(a, e, atol=1e-6, rtol=1e-6)
-               for a, e in zip(answers, expected, strict=True)):
-            return hint
-    return default
 
 
 _MSE_SLIPS: list[tuple[Callable[..., Any], str]] = [
@@ -66,7 +51,7 @@ _MSE_SLIPS: list[tuple[Callable[..., Any], str]] = [
 def _check_reconstruction_mse(fn: Any) -> CheckResult:
     hint = "square the differences x - x_hat, then average over every entry: one number."
     if callable(fn):
-        hint = _diagnose(fn, _MSE_CASES, _MSE_SLIPS, hint)
+        hint = diagnose(fn, _MSE_CASES, _MSE_SLIPS, hint)
     return check_function(fn, _reconstruction_mse, _MSE_CASES, name="03.reconstruction_mse",
                           hint=hint)
 
@@ -121,6 +106,6 @@ def _check_pca_reconstruct(fn: Any) -> CheckResult:
     hint = ("mean = x_train.mean(0); Vt from np.linalg.svd(x_train - mean, "
             "full_matrices=False); C = Vt[:k]; return (x - mean) @ C.T @ C + mean.")
     if callable(fn):
-        hint = _diagnose(fn, _PCA_CASES, _PCA_SLIPS, hint)
+        hint = diagnose(fn, _PCA_CASES, _PCA_SLIPS, hint)
     return check_function(fn, _pca_reconstruct, _PCA_CASES, name="03.pca_reconstruct",
                           atol=1e-8, rtol=1e-6, hint=hint)

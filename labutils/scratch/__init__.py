@@ -34,6 +34,7 @@ from labutils.scratch.activations import (
 )
 from labutils.scratch.attention import (
     MultiHeadAttention,
+    causal_mask,
     scaled_dot_product_attention,
     sinusoidal_positional_encoding,
 )
@@ -64,6 +65,7 @@ from labutils.scratch.optim import (
 
 __all__ = [
     "ACTIVATIONS", "MLP", "SGD", "Adam", "Dense", "MultiHeadAttention", "Optimizer", "RMSprop",
+    "causal_mask",
     "activation_backward", "binary_cross_entropy", "binary_cross_entropy_grad",
     "categorical_cross_entropy", "categorical_cross_entropy_grad", "dense_forward",
     "get_activation", "get_optimizer", "glorot_uniform", "gradient_check",

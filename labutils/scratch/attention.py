@@ -23,10 +23,18 @@ import numpy as np
 from labutils._validate import positive_int
 from labutils.scratch.activations import softmax
 
-__all__ = ["MultiHeadAttention", "scaled_dot_product_attention",
+__all__ = ["MultiHeadAttention", "causal_mask", "scaled_dot_product_attention",
            "sinusoidal_positional_encoding"]
 
 _LARGE_NEGATIVE = -1e9  # what Keras puts at masked positions before the softmax
+
+
+def causal_mask(length: int) -> np.ndarray:
+    """Boolean ``(length, length)`` mask (因果掩码), True where query ``i`` may attend to key
+    ``j``, i.e. ``j <= i``: a token sees itself and the past, never the future. This is the
+    convention of :func:`scaled_dot_product_attention` and Keras' ``attention_mask``.
+    """
+    return np.tril(np.ones((positive_int("length", length),) * 2, dtype=bool))
 
 
 def scaled_dot_product_attention(q: np.ndarray, k: np.ndarray, v: np.ndarray,
