@@ -88,6 +88,11 @@ def _compare(answer: Any, expected: Any, atol: float, rtol: float) -> str | None
             f"(max abs diff {np.nanmax(diff):.3g}).")
 
 
+def _hint(hint: str, answer: Any) -> str:
+    """The hint for a wrong answer; none for a missing one, so it does not give it away."""
+    return f" Hint: {hint}" if hint and answer is not None and answer is not Ellipsis else ""
+
+
 def check_value(answer: Any, expected: Any, *, name: str = "answer", atol: float = 1e-6,
                 rtol: float = 1e-6, hint: str = "") -> CheckResult:
     """Compare a value (number, array, string) with the expected one, to ``atol``/``rtol``
@@ -97,7 +102,7 @@ def check_value(answer: Any, expected: Any, *, name: str = "answer", atol: float
     problem = _compare(answer, expected, atol, rtol)
     if problem is None:
         return _finish(CheckResult(name, True, "matches the expected value."))
-    return _finish(CheckResult(name, False, problem + (f" Hint: {hint}" if hint else "")))
+    return _finish(CheckResult(name, False, problem + _hint(hint, answer)))
 
 
 def check_function(fn: Callable[..., Any] | None, reference: Callable[..., Any],
@@ -118,7 +123,7 @@ def check_function(fn: Callable[..., Any] | None, reference: Callable[..., Any],
                 name, False, f"calling it with ({shown}) raised {type(exc).__name__}: {exc}"))
         problem = _compare(got, reference(*args), atol, rtol)
         if problem is not None:
-            msg = f"on input ({shown}): {problem}" + (f" Hint: {hint}" if hint else "")
+            msg = f"on input ({shown}): {problem}" + _hint(hint, got)
             return _finish(CheckResult(name, False, msg))
     return _finish(CheckResult(name, True, f"agrees with the reference on {len(inputs)} inputs."))
 

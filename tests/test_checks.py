@@ -76,3 +76,10 @@ def test_diagnose_names_the_matching_slip() -> None:
     assert checks.diagnose(np.abs, cases, slips, "general") == "abs is not ReLU"
     assert checks.diagnose(lambda x: 2 * x, cases, slips, "general") == "general"
     assert checks.diagnose(lambda x: 1 / 0, cases, slips, "general") == "general"
+
+
+def test_missing_answer_gets_no_hint(lenient) -> None:
+    res = checks.check_value(None, 1.0, hint="the answer is 1")
+    assert "no answer yet" in res.message and "Hint" not in res.message
+    res = checks.check_function(lambda x: None, abs, [(1.0,)], hint="use abs")
+    assert "no answer yet" in res.message and "Hint" not in res.message
