@@ -92,16 +92,33 @@ def ensure_env() -> Path:
            "--progress-bar", "off", "-e", f"{ROOT}[dev]"]
     res = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
     if res.returncode != 0:
-        tail = "\n".join((res.stdout + res.stderr).strip().splitlines()[-15:])
-        die(
-            "Installing the dependencies failed. The last lines from pip:\n\n"
-            f"{tail}\n\n"
-            "If this says it could not reach the package index, you are offline: connect once "
-            "to install (afterwards the course works offline), or point pip at a local mirror "
-            "with PIP_INDEX_URL. If it ran out of disk space, free some and retry.",
-        )
+        die(install_failure_message(res.stdout + res.stderr))
     STAMP.write_text(wanted_stamp())
     return py
+
+
+NETWORK_SIGNS = ("NewConnectionError", "Temporary failure in name resolution",
+                 "Network is unreachable", "Connection refused", "Read timed out",
+                 "ProxyError", "SSLError")
+
+
+def install_failure_message(pip_output: str) -> str:
+    """Turn pip's output into a short diagnosis: the cause (offline, disk full, or pip's own
+    error lines) and what to do, without pip's pages of retry warnings."""
+    lines = [ln for ln in pip_output.strip().splitlines()
+             if ln.strip() and not ln.startswith("WARNING:")]
+    errors = [ln for ln in lines if ln.startswith("ERROR:")] or lines[-8:]
+    shown = "\n".join(errors[-8:])
+    if any(sign in pip_output for sign in NETWORK_SIGNS):
+        cause = ("pip could not reach the package index: this machine seems to be offline. "
+                 "Connect once to install (afterwards the course works offline), or point pip "
+                 "at a local mirror with PIP_INDEX_URL, then run the command again.")
+    elif "No space left on device" in pip_output:
+        cause = "The disk is full. Free a few GB and run the command again."
+    else:
+        cause = ("Read pip's error above; re-running the command retries the install. "
+                 "If it persists, report it with the output of `python3 run.py doctor`.")
+    return f"Installing the dependencies failed.\n\n{shown}\n\n{cause}"
 
 
 def run(cmd: list[str | Path], **kw) -> int:

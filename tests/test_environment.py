@@ -73,3 +73,14 @@ def test_labutils_cli_unknown_command() -> None:
     res = subprocess.run([sys.executable, "-m", "labutils", "nope"], capture_output=True,
                          text=True, timeout=60, cwd=ROOT)
     assert res.returncode == 2 and "valid commands: doctor" in res.stderr
+
+
+def test_install_failure_messages_name_the_cause() -> None:
+    run_py = _load_run_py()
+    offline = ("WARNING: Retrying ... NewConnectionError ... Temporary failure in name resolution\n"
+               "ERROR: No matching distribution found for pandas>=3.1.1\n")
+    msg = run_py.install_failure_message(offline)
+    assert "seems to be offline" in msg and "No matching distribution" in msg
+    assert "Retrying" not in msg
+    assert "disk is full" in run_py.install_failure_message("OSError: No space left on device")
+    assert "re-running the command" in run_py.install_failure_message("ERROR: weird\n")
