@@ -83,3 +83,10 @@ def test_missing_answer_gets_no_hint(lenient) -> None:
     assert "no answer yet" in res.message and "Hint" not in res.message
     res = checks.check_function(lambda x: None, abs, [(1.0,)], hint="use abs")
     assert "no answer yet" in res.message and "Hint" not in res.message
+
+
+def test_try_call_swallows_failures() -> None:
+    assert checks.try_call(lambda: 1 / 0) is None
+    assert checks.try_call(lambda: None) is None
+    np.testing.assert_array_equal(checks.try_call(lambda x: [x, 2], 1), [1.0, 2.0])
+    assert np.isinf(checks.try_call(lambda: np.exp(np.float64(1000))))  # no warning raised

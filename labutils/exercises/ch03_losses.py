@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from labutils.checks import CheckResult, check_function, register
+from labutils.checks import CheckResult, check_function, register, try_call
 from labutils.scratch import logsumexp, sparse_categorical_cross_entropy
 
 # Inputs: a single example, a batch (the answer is the batch *mean*), and logits so large or
@@ -27,28 +27,17 @@ def _reference(logits: np.ndarray, labels: np.ndarray) -> float:
     return float(sparse_categorical_cross_entropy(labels, logits, from_logits=True))
 
 
-def _quiet(fn: Any, *args: Any) -> Any:
-    """Call the learner's ``fn`` with NumPy's overflow warnings silenced; None if it raises
-    or returns None (the unedited stub)."""
-    try:
-        with np.errstate(all="ignore"):
-            out = fn(*args)
-            return None if out is None else np.asarray(out, dtype=float)
-    except Exception:  # the check itself reports the exception properly
-        return None
-
-
 def _xent_hint(fn: Any) -> str:
     if not callable(fn):
         return ""
-    big = _quiet(fn, *_XENT_CASES[2])
+    big = try_call(fn, *_XENT_CASES[2])
     if big is not None and big.size and not np.all(np.isfinite(big)):
         return ("exp(1000) overflows to inf and exp(-1000) underflows to 0, so log(softmax) "
                 "becomes NaN or inf. Never form the probabilities: use "
                 "log softmax(z)_y = z_y - logsumexp(z) with logsumexp(z) = m + "
                 "log(sum(exp(z - m))), m = max(z) of each row.")
     logits, labels = _XENT_CASES[1]
-    got = _quiet(fn, logits, labels)
+    got = try_call(fn, logits, labels)
     per_example = logsumexp(logits, axis=-1) - logits[np.arange(len(labels)), labels]
     if got is not None:
         if got.shape == per_example.shape and np.allclose(got, per_example):
