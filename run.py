@@ -8,6 +8,7 @@
     python3 run.py lint [PATH...]                  check notebooks against the conventions
     python3 run.py student OUT_DIR                 write the student version (no solutions)
     python3 run.py bench                           run the benchmarks in benchmarks/
+    python3 run.py book                            build the Jupyter Book into book/_build/html
 
 Set-up creates `.venv` next to this file and installs the project with its test extras.
 It is skipped when `.venv/.lab-stamp` matches the current `pyproject.toml`, so a second
@@ -149,6 +150,22 @@ def cmd_tool(args: list[str]) -> int:
     return run([py, "-m", "labutils.nbtools", *args])
 
 
+def cmd_book(args: list[str]) -> int:
+    """Build the static book from the notebooks' stored outputs (Jupyter Book 1.x, offline)."""
+    py = ensure_env()
+    if subprocess.call([str(py), "-c", "import jupyter_book"], cwd=ROOT,
+                       stderr=subprocess.DEVNULL) != 0:
+        print("[run.py] installing jupyter-book (first time only) ...", flush=True)
+        res = subprocess.run([str(py), "-m", "pip", "install", "--disable-pip-version-check",
+                              "--progress-bar", "off", "-e", f"{ROOT}[book]"],
+                             cwd=ROOT, capture_output=True, text=True)
+        if res.returncode != 0:
+            die(install_failure_message(res.stdout + res.stderr))
+    jb = py.parent / ("jupyter-book.exe" if os.name == "nt" else "jupyter-book")
+    return run([jb, "build", ".", "--config", "book/_config.yml",
+                "--toc", "book/_toc.yml", "--path-output", "book", *args])
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] in {"-h", "--help", "help"}:
         print(__doc__)
@@ -168,7 +185,10 @@ def main(argv: list[str]) -> int:
         return cmd_tool(["student", *rest])
     if what == "bench":
         return run([ensure_env(), str(ROOT / "benchmarks" / "run.py"), *rest])
-    die(f"unknown command {what!r}; valid commands: lab, test, doctor, notebooks, lint, student, bench")
+    if what == "book":
+        return cmd_book(rest)
+    die(f"unknown command {what!r}; valid commands: lab, test, doctor, notebooks, lint, student, "
+        "bench, book")
     return 2
 
 
