@@ -4,6 +4,7 @@ doctor gives a verdict."""
 from __future__ import annotations
 
 import importlib.util
+import os
 import subprocess
 import sys
 
@@ -21,7 +22,7 @@ def test_environment_yml_matches_pyproject() -> None:
 
 
 def _load_run_py():
-    spec = importlib.util.spec_from_file_location("run_py", ROOT / "run.py")
+    spec = importlib.util.spec_from_file_location("bootstrap", ROOT / "tools" / "bootstrap.py")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
@@ -45,6 +46,44 @@ def test_run_py_refuses_full_disk(monkeypatch, capsys, tmp_path) -> None:
     with pytest.raises(SystemExit):
         run_py.ensure_env()
     assert "GB free" in capsys.readouterr().err
+
+
+def _old_pythons() -> list[str]:
+    """Interpreters older than 3.11 found on this machine (pyenv or PATH); may be none."""
+    import glob
+    import shutil
+
+    found = sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/[23].*/bin/python")))
+    found += [p for p in (shutil.which(f"python{v}") for v in ("2.7", "3.6", "3.10")) if p]
+    old = []
+    for exe in found:
+        res = subprocess.run([exe, "-c", "import sys; print(sys.version_info[:2] < (3, 11))"],
+                             capture_output=True, text=True)
+        if res.stdout.strip() == "True":
+            old.append(exe)
+    return old
+
+
+def test_run_py_parses_on_any_python() -> None:
+    """An old interpreter must reach the version message, not a SyntaxError: run.py uses no
+    f-strings, annotations or __future__ imports (Python 2.7 grammar)."""
+    import ast
+
+    tree = ast.parse((ROOT / "run.py").read_text())
+    assert not any(isinstance(n, ast.JoinedStr | ast.AnnAssign) for n in ast.walk(tree))
+    assert not any(isinstance(n, ast.ImportFrom) and n.module == "__future__"
+                   for n in ast.walk(tree))
+
+
+def test_run_py_message_on_real_old_pythons() -> None:
+    olds = _old_pythons()
+    if not olds:
+        pytest.skip("no Python older than 3.11 on this machine")
+    for exe in olds:
+        res = subprocess.run([exe, str(ROOT / "run.py"), "lab"], capture_output=True, text=True,
+                             timeout=60)
+        assert res.returncode == 2, (exe, res.stderr)
+        assert "needs Python 3.11 to 3.13" in res.stderr, (exe, res.stderr)
 
 
 def test_run_py_unknown_command_lists_valid(capsys) -> None:
