@@ -42,6 +42,19 @@ def _validate_seed(seed: int) -> int:
     return int(seed)
 
 
+def reseed(seed: int | None) -> None:
+    """Re-seed Python, NumPy and TensorFlow via ``keras.utils.set_random_seed`` unless ``seed``
+    is None. Model builders and ``labutils.train.fit`` call it so their ``seed=`` argument
+    makes initial weights, shuffling and dropout repeat exactly."""
+    if seed is None:
+        return
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be an int >= 0 or None; got {seed!r}")
+    import keras
+
+    keras.utils.set_random_seed(int(seed))
+
+
 def set_plot_style() -> None:
     """One consistent, readable matplotlib style for every figure in the course."""
     import matplotlib as mpl

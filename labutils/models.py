@@ -28,6 +28,7 @@ from labutils._validate import fraction as _fraction  # noqa: E402
 from labutils._validate import int_tuple as _int_tuple  # noqa: E402
 from labutils._validate import nonneg as _nonneg  # noqa: E402
 from labutils._validate import positive_int as _positive_int  # noqa: E402
+from labutils.env import reseed as _seed  # noqa: E402
 from labutils.layers import TokenAndPositionEmbedding  # noqa: E402
 
 __all__ = [
@@ -54,13 +55,6 @@ def _check_head(task: str, n_outputs: int, output: str) -> None:
     if task == "regression" and output != "logits":
         raise ValueError("task='regression' has a linear output: output must be 'logits' "
                          f"(meaning 'no final activation'); got {output!r}")
-
-
-def _seed(seed: int | None) -> None:
-    if seed is not None:
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-            raise ValueError(f"seed must be an int >= 0 or None; got {seed!r}")
-        keras.utils.set_random_seed(int(seed))
 
 
 def _adam(learning_rate: Any) -> keras.optimizers.Optimizer:

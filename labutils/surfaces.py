@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from labutils._validate import positive_int
 from labutils.scratch.optim import SGD, Adam, Optimizer, RMSprop
 
 __all__ = [
@@ -63,15 +64,9 @@ class Surface:
 
     def grid(self, n: int = 200) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(X, Y, Z)`` on an ``n x n`` grid over ``xlim`` x ``ylim``, ready for contour plots."""
-        n = _positive_int(n, "n")
+        n = positive_int("n", n)
         X, Y = np.meshgrid(np.linspace(*self.xlim, n), np.linspace(*self.ylim, n))
         return X, Y, self.value_fn(X, Y)
-
-
-def _positive_int(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive int; got {value!r}")
-    return int(value)
 
 
 def _positive_float(value: Any, name: str) -> float:
@@ -188,7 +183,7 @@ def run_trajectory(surface: Surface, optimizer: str | Optimizer, *,
     else:
         raise ValueError(f"optimizer must be one of {', '.join(map(repr, OPTIMIZER_NAMES))} "
                          f"or an Optimizer; got {optimizer!r}")
-    steps = _positive_int(steps, "steps")
+    steps = positive_int("steps", steps)
     if isinstance(noise, bool) or not isinstance(noise, (int, float, np.integer, np.floating)) \
             or not np.isfinite(noise) or noise < 0:
         raise ValueError(f"noise must be a finite number >= 0; got {noise!r}")
@@ -223,7 +218,7 @@ def plot_surface(surface: Surface, ax: Any = None, *, levels: int = 25) -> Any:
     import matplotlib.pyplot as plt
     from matplotlib.colors import LogNorm
 
-    levels = _positive_int(levels, "levels")
+    levels = positive_int("levels", levels)
     if ax is None:
         _, ax = plt.subplots(figsize=(6.4, 4.0))
     X, Y, Z = surface.grid()
@@ -292,9 +287,9 @@ def render_trajectory_png(surface: Surface, optimizer: str, learning_rate: float
     ``Figure`` (not pyplot), so nothing is shown inline and no figure is left open; this is
     what :func:`lr_slider` puts in its image on every change.
     """
-    import io
-
     from matplotlib.figure import Figure
+
+    from labutils.widgets import figure_png
 
     fig = Figure(figsize=(6.4, 4.0), dpi=90)
     ax = fig.add_subplot()
@@ -302,10 +297,7 @@ def render_trajectory_png(surface: Surface, optimizer: str, learning_rate: float
                           steps=steps)
     plot_trajectories(surface, {optimizer: path}, ax,
                       title=f"{optimizer}, learning rate {learning_rate:.3g}, {steps} steps")
-    fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    return buf.getvalue()
+    return figure_png(fig)
 
 
 def lr_slider(surface: Surface, optimizer: str = "gd", *, start: Sequence[float] | None = None,
@@ -331,7 +323,7 @@ def lr_slider(surface: Surface, optimizer: str = "gd", *, start: Sequence[float]
     value = float(np.sqrt(low * high)) if value is None else _positive_float(value, "value")
     if not low <= value <= high:
         raise ValueError(f"value must lie in lr_range {lr_range!r}; got {value!r}")
-    steps = _positive_int(steps, "steps")
+    steps = positive_int("steps", steps)
 
     slider = widgets.FloatLogSlider(value=value, base=10, min=np.log10(low),
                                     max=np.log10(high), step=0.05,

@@ -21,6 +21,7 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 import keras  # noqa: E402
 
 from labutils._validate import positive_int as _positive_int  # noqa: E402
+from labutils.env import reseed  # noqa: E402
 
 __all__ = ["EpochLogger", "fit", "plot_history"]
 
@@ -89,10 +90,7 @@ def fit(model: keras.Model, x: Any, y: Any = None, *, validation_data: Any = Non
     if early_stopping_patience is not None:
         early_stopping_patience = _positive_int("early_stopping_patience (or None)",
                                                 early_stopping_patience)
-    if seed is not None:
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-            raise ValueError(f"seed must be an int >= 0 or None; got {seed!r}")
-        keras.utils.set_random_seed(int(seed))
+    reseed(seed)
     has_validation = validation_data is not None or validation_split > 0
     if monitor is None:
         monitor = "val_loss" if has_validation else "loss"

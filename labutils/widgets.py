@@ -126,8 +126,6 @@ def activation_explorer(name: str = "sigmoid", z_max: float = 6.0, *,
     ``Output`` widget: that works the same in JupyterLab, and it also executes headless
     (nbclient, papermill), where Output-widget capture can fail without stored widget state.
     """
-    import io
-
     import ipywidgets as widgets
     from matplotlib.figure import Figure
 
@@ -147,11 +145,20 @@ def activation_explorer(name: str = "sigmoid", z_max: float = 6.0, *,
     def redraw(_change: Any = None) -> None:
         fig = Figure(figsize=(6.4, 3.6), dpi=100)   # not pyplot: never shown twice inline
         plot_activation(menu.value, slider.value, fig.subplots())
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", bbox_inches="tight")
-        image.value = buffer.getvalue()
+        image.value = figure_png(fig)
 
     menu.observe(redraw, names="value")
     slider.observe(redraw, names="value")
     redraw()
     return widgets.VBox([widgets.HBox([menu, slider]), image])
+
+
+def figure_png(fig: Any) -> bytes:
+    """Render a matplotlib ``Figure`` to PNG bytes (tight bounding box) for an
+    ``ipywidgets.Image``. Interactive plots in the course redraw this way rather than through an
+    ``Output`` widget, which behaves the same in JupyterLab and also runs headless."""
+    import io
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", bbox_inches="tight")
+    return buffer.getvalue()

@@ -34,3 +34,15 @@ def test_tensorflow_seeded_and_reported() -> None:
 def test_bad_seed_is_refused(bad, err) -> None:
     with pytest.raises(err, match="seed"):
         labutils.setup(seed=bad, tensorflow=False)
+
+
+def test_reseed_repeats_draws_and_validates() -> None:
+    from labutils.env import reseed
+
+    reseed(5)
+    a = np.random.rand()
+    reseed(5)
+    assert np.random.rand() == a
+    reseed(None)  # no-op
+    with pytest.raises(ValueError, match="seed must be an int >= 0"):
+        reseed(-1)
