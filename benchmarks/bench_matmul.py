@@ -4,12 +4,11 @@ Ratios > 1 are faster than the baseline. float32 halves the bytes moved and doub
 width, which is why deep learning trains in 32 bits or fewer.
 """
 
-import os
-
+# isort: off
+import labutils  # noqa: F401  (TensorFlow process settings, before TF is imported)
 import numpy as np
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-import tensorflow as tf  # noqa: E402
+import tensorflow as tf
+# isort: on
 
 N = 1024
 _rng = np.random.default_rng(0)

@@ -6,6 +6,7 @@ them is used. Start every notebook with ``info = labutils.setup(seed=SEED)``.
 
 from __future__ import annotations
 
+from labutils import _tfenv  # noqa: F401  (TF/Keras environment, before any TF import)
 from labutils.env import EnvInfo, setup
 
 __version__ = "0.1.0"

@@ -2,17 +2,20 @@
 
 An exercise in a notebook has three cells: a stub the learner edits (tagged ``exercise``),
 the reference solution (tagged ``solution``, dropped from the student version), and a check
-call such as ``check("03.relu", relu)``. A wrong answer prints *what* differs and *on which
-input*; a right one prints a confirmation. With the environment variable
+call such as ``check("03.01.dense_relu", dense_relu)``. A wrong answer prints *what* differs
+and *on which input*; a right one prints a confirmation. With the environment variable
 ``LABUTILS_STRICT_CHECKS=1`` (set by the test suite) a failed check raises
 :class:`CheckFailed`, so CI notices if a reference solution ever stops passing.
 
-Exercises are registered by id with :func:`register`; :func:`check_value` and
-:func:`check_function` are the generic building blocks and can be called directly too.
+The checkers of ``notebooks/<chapter>/<notebook>.ipynb`` live in
+``labutils/exercises/<chapter>/<notebook>.py`` and are found from the id alone
+(:mod:`labutils.exercises`). This module holds the building blocks they use:
+:func:`check_value`, :func:`check_function`, :func:`not_yet`, :func:`diagnose`.
 """
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -22,8 +25,7 @@ import numpy as np
 
 __all__ = [
     "CheckFailed", "CheckResult", "check", "check_function", "check_value", "diagnose",
-    "try_call",
-    "exercises", "register",
+    "exercises", "not_yet", "register", "try_call",
 ]
 
 
@@ -94,6 +96,13 @@ def _hint(hint: str, answer: Any) -> str:
     return f" Hint: {hint}" if hint and answer is not None and answer is not Ellipsis else ""
 
 
+def not_yet(name: str, what: str = "answer") -> CheckResult:
+    """The result for an exercise the learner has not answered yet (the stub still returns
+    None): a "not yet" with what to do, and no hint that would give the answer away."""
+    return _finish(CheckResult(
+        name, False, f"no {what} yet (got None) — replace the placeholder with your code."))
+
+
 def check_value(answer: Any, expected: Any, *, name: str = "answer", atol: float = 1e-6,
                 rtol: float = 1e-6, hint: str = "") -> CheckResult:
     """Compare a value (number, array, string) with the expected one, to ``atol``/``rtol``
@@ -111,18 +120,21 @@ def check_function(fn: Callable[..., Any] | None, reference: Callable[..., Any],
                    atol: float = 1e-6, rtol: float = 1e-6, hint: str = "") -> CheckResult:
     """Call ``fn`` and ``reference`` on each argument tuple in ``inputs`` and compare the
     results. The first mismatching input is named in the message, so the learner can
-    reproduce it; an exception inside ``fn`` is reported, not raised.
+    reproduce it; an exception inside ``fn`` is reported, not raised. Both functions get
+    their own deep copies of each input, the reference first, so a learner's function that
+    modifies its arguments in place can change neither the reference nor later cases.
     """
     if fn is None or not callable(fn):
         return _finish(CheckResult(name, False, "no function yet — define it in the cell above."))
     for args in inputs:
         shown = ", ".join(_short(a) for a in args)
+        expected = reference(*copy.deepcopy(args))  # before the learner's code can touch args
         try:
-            got = fn(*args)
+            got = fn(*copy.deepcopy(args))
         except Exception as exc:  # the learner's code failing is a hint, not a crash
             return _finish(CheckResult(
                 name, False, f"calling it with ({shown}) raised {type(exc).__name__}: {exc}"))
-        problem = _compare(got, reference(*args), atol, rtol)
+        problem = _compare(got, expected, atol, rtol)
         if problem is not None:
             msg = f"on input ({shown}): {problem}" + _hint(hint, got)
             return _finish(CheckResult(name, False, msg))
@@ -159,38 +171,27 @@ def diagnose(fn: Callable[..., Any], cases: Sequence[tuple[Any, ...]],
     return default
 
 
-_REGISTRY: dict[str, tuple[Callable[[Any], CheckResult], str]] = {}
-
-
-def register(exercise_id: str, description: str = "") -> Callable[[Callable], Callable]:
-    """Decorator: register ``checker(answer) -> CheckResult`` under ``exercise_id``."""
-    def deco(checker: Callable[[Any], CheckResult]) -> Callable[[Any], CheckResult]:
-        if exercise_id in _REGISTRY:
-            raise ValueError(f"exercise id {exercise_id!r} is registered twice")
-        _REGISTRY[exercise_id] = (checker, description)
+def register(name: str, description: str = "") -> Callable[[Callable], Callable]:
+    """Decorator for a checker ``checker(answer, exercise_id) -> CheckResult`` in a notebook's
+    checks module; ``name`` is the exercise's short name (``"dense_relu"``), and the id the
+    notebook uses adds the notebook's prefix (``"03.01.dense_relu"``)."""
+    def deco(checker: Callable[[Any, str], CheckResult]) -> Callable[[Any, str], CheckResult]:
+        checker.exercise = (name, description)  # type: ignore[attr-defined]
         return checker
     return deco
 
 
-def _load_exercises() -> None:
-    import labutils.exercises  # noqa: F401  (registers every chapter's exercises)
-
-
 def exercises() -> dict[str, str]:
-    """All registered exercise ids with their one-line descriptions."""
-    _load_exercises()
-    return {k: d for k, (_, d) in sorted(_REGISTRY.items())}
+    """Every exercise id of every notebook with its one-line description."""
+    from labutils.exercises import all_exercises
+
+    return all_exercises()
 
 
 def check(exercise_id: str, answer: Any) -> CheckResult:
-    """Check ``answer`` for the registered exercise ``exercise_id``. An unknown id raises
-    ``KeyError`` listing the valid ones.
-    """
-    _load_exercises()
-    if exercise_id not in _REGISTRY:
-        valid = ", ".join(sorted(_REGISTRY)) or "(none registered)"
-        raise KeyError(f"unknown exercise {exercise_id!r}; valid ids: {valid}")
-    checker, _ = _REGISTRY[exercise_id]
-    # A registered checker builds its result via check_value/check_function, which
-    # already applied strict mode; name it after the exercise for the printed line.
-    return checker(answer)
+    """Check ``answer`` for the exercise ``exercise_id`` (``"<chapter>.<notebook>.<name>"``).
+    Only that notebook's checks module is loaded; an unknown id raises ``KeyError`` listing
+    the valid ids of that notebook."""
+    from labutils.exercises import checker_for
+
+    return checker_for(exercise_id)(answer, exercise_id)

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from labutils._validate import check_choice, check_scalar
 from labutils._validate import positive as _positive
 from labutils._validate import positive_int as _positive_int
 
@@ -38,18 +39,15 @@ OPTIMIZER_STATES: dict[str, int] = {"sgd": 0, "momentum": 1, "adam": 2, "adamw":
 
 
 def _nonneg_count(name: str, value: Any) -> int:
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+    """A count >= 0 given as an int or a whole float (``7e9`` reads better than 7000000000)."""
+    number = check_scalar(name, value, "real", min=0.0)
+    if not number.is_integer():
         raise ValueError(f"{name} must be a whole number >= 0; got {value!r}")
     return int(value)
 
 
 def _dtype(name: str, value: str) -> int:
-    if value not in BITS_PER_VALUE:
-        valid = ", ".join(repr(k) for k in BITS_PER_VALUE)
-        raise ValueError(f"{name} must be one of {valid}; got {value!r}")
-    return BITS_PER_VALUE[value]
+    return BITS_PER_VALUE[check_choice(name, value, BITS_PER_VALUE)]
 
 
 def param_memory(n_params: int, dtype: str = "fp32") -> int:
@@ -72,9 +70,7 @@ def training_memory(n_params: int, optimizer: str = "adam", weights_dtype: str =
     Returns ``{'weights', 'gradients', 'optimizer_state', 'master_weights', 'total'}``.
     """
     n_params = _nonneg_count("n_params", n_params)
-    if optimizer not in OPTIMIZER_STATES:
-        valid = ", ".join(repr(k) for k in OPTIMIZER_STATES)
-        raise ValueError(f"optimizer must be one of {valid}; got {optimizer!r}")
+    check_choice("optimizer", optimizer, OPTIMIZER_STATES)
     _dtype("weights_dtype", weights_dtype)
     gradients_dtype = weights_dtype if gradients_dtype is None else gradients_dtype
     _dtype("gradients_dtype", gradients_dtype)
@@ -129,10 +125,8 @@ def measure_matmul_flops(n: int = 1024, repeats: int = 5, backend: str = "numpy"
     """
     n = _positive_int("n", n)
     repeats = _positive_int("repeats", repeats)
-    if backend not in ("numpy", "tensorflow"):
-        raise ValueError(f"backend must be one of 'numpy', 'tensorflow'; got {backend!r}")
-    if dtype not in ("float32", "float64"):
-        raise ValueError(f"dtype must be one of 'float32', 'float64'; got {dtype!r}")
+    check_choice("backend", backend, ("numpy", "tensorflow"))
+    check_choice("dtype", dtype, ("float32", "float64"))
     rng = np.random.default_rng(0)
     a = rng.standard_normal((n, n)).astype(dtype)
     b = rng.standard_normal((n, n)).astype(dtype)
@@ -140,10 +134,7 @@ def measure_matmul_flops(n: int = 1024, repeats: int = 5, backend: str = "numpy"
         def matmul() -> Any:
             return a @ b
     else:
-        import os
-
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-        import tensorflow as tf
+        import tensorflow as tf  # labutils._tfenv has set its log level
 
         ta, tb = tf.constant(a), tf.constant(b)
 
@@ -166,9 +157,8 @@ def estimate_training_time(n_params: float, n_tokens: float, flops_per_s: float,
     communication and the non-matmul work.
     """
     flops_per_s = _positive("flops_per_s", flops_per_s)
-    if isinstance(utilization, bool) or not isinstance(utilization, (int, float)) \
-            or not 0 < utilization <= 1:
-        raise ValueError(f"utilization must be a number in (0, 1]; got {utilization!r}")
+    utilization = check_scalar("utilization", utilization, "real", min=0.0, max=1.0,
+                               include_min=False)
     n_devices = _positive_int("n_devices", n_devices)
     return training_flops(n_params, n_tokens) / (flops_per_s * utilization * n_devices)
 
@@ -190,9 +180,7 @@ def format_bytes(n_bytes: float, binary: bool = True) -> str:
     """Human-readable size: ``format_bytes(1536) == '1.50 KiB'`` (binary, powers of 1024) or
     ``format_bytes(1500, binary=False) == '1.50 kB'`` (decimal, powers of 1000).
     """
-    if isinstance(n_bytes, bool) or not isinstance(n_bytes, (int, float, np.integer,
-                                                             np.floating)) or n_bytes < 0:
-        raise ValueError(f"n_bytes must be a number >= 0; got {n_bytes!r}")
+    n_bytes = check_scalar("n_bytes", n_bytes, "real", min=0.0, finite=False)
     base = 1024.0 if binary else 1000.0
     units = (["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"] if binary
              else ["B", "kB", "MB", "GB", "TB", "PB", "EB"])
@@ -208,9 +196,7 @@ def format_flops(flops: float, per_second: bool = False) -> str:
     """Human-readable FLOP count with SI prefixes: ``format_flops(3.14e23) == '314.00 ZFLOP'``;
     with ``per_second=True`` the unit is FLOP/s (``'250.00 GFLOP/s'``).
     """
-    if isinstance(flops, bool) or not isinstance(flops, (int, float, np.integer, np.floating)) \
-            or flops < 0 or not math.isfinite(flops):
-        raise ValueError(f"flops must be a finite number >= 0; got {flops!r}")
+    flops = check_scalar("flops", flops, "real", min=0.0)
     prefixes = ["", "k", "M", "G", "T", "P", "E", "Z", "Y"]
     value, prefix = float(flops), ""
     for prefix in prefixes:

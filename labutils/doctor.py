@@ -58,11 +58,23 @@ def network_reachable(host: str = "pypi.org", port: int = 443, timeout: float = 
         return False
 
 
+def _requires_python() -> str:
+    """The supported Python versions, as the package declares them (from pyproject.toml)."""
+    return md.metadata("labutils")["Requires-Python"]
+
+
+def _supported_python() -> bool:
+    from packaging.specifiers import SpecifierSet
+
+    return platform.python_version() in SpecifierSet(_requires_python())
+
+
 def collect(check_network: bool = True) -> list[Finding]:
     """Gather every finding; importing TensorFlow is part of the check."""
     out = [Finding("python", f"{platform.python_version()} ({sys.executable})",
-                   sys.version_info[:2] >= (3, 11),
-                   "use Python 3.11-3.13: run `python3 run.py lab` with a supported Python")]
+                   _supported_python(),
+                   f"use Python {_requires_python()}: run `python3 run.py reinstall` with a "
+                   "supported Python")]
     out.append(Finding("platform", f"{platform.system()} {platform.machine()}, "
                        f"{os.cpu_count()} CPU cores"))
     for imp, dist, required in PACKAGES:
@@ -71,7 +83,7 @@ def collect(check_network: bool = True) -> list[Finding]:
             out.append(Finding(dist, _version(imp, dist)))
         except Exception as exc:  # ImportError, or a broken install raising anything
             out.append(Finding(dist, f"missing ({type(exc).__name__}: {exc})".strip()[:160],
-                               not required, "re-run `python3 run.py lab` to reinstall"))
+                               not required, "run `python3 run.py reinstall`"))
     try:
         import keras
         import tensorflow as tf
@@ -84,7 +96,7 @@ def collect(check_network: bool = True) -> list[Finding]:
                            "is sized for 2 CPU cores)"))
     except Exception as exc:
         out.append(Finding("device", f"TensorFlow unusable: {exc}", False,
-                           "re-run `python3 run.py lab`; see README 'Troubleshooting'"))
+                           "run `python3 run.py reinstall`; see README 'Troubleshooting'"))
     out.append(_data_finding())
     if check_network:
         online = network_reachable()

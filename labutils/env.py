@@ -1,18 +1,27 @@
-"""Reproducible notebook start-up: seeds, determinism, quiet logs, one plot style."""
+"""Reproducible notebook start-up (seeds, determinism, plot style) and the seeding used by
+the model builders and :func:`labutils.train.fit`.
+
+Two ways to seed, on purpose: :func:`setup` and :func:`reseed` seed the *global* generators
+of Python, NumPy and TensorFlow (a notebook's fresh start); :func:`seeded` seeds them for one
+block of code and then puts Python's and NumPy's generators back, so a builder's ``seed=``
+makes its own weights repeat without changing the notebook's later ``np.random`` draws.
+TensorFlow's logging level and Keras' backend are set in :mod:`labutils._tfenv`.
+"""
 
 from __future__ import annotations
 
 import os
 import platform
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
 
-# Must be set before TensorFlow is first imported. Level 3 also hides the C++ "E0000 ..."
-# lines TF 2.21 prints for harmless graph-attribute mismatches; Python errors still surface.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+from labutils._validate import check_scalar
+
+SEED_LIMIT = 2**32  # NumPy's legacy seed and Keras' set_random_seed take seeds below 2**32
 
 
 @dataclass(frozen=True)
@@ -34,43 +43,48 @@ class EnvInfo:
                 f"({self.cpu_count} CPU cores) · seed {self.seed}")
 
 
-def _validate_seed(seed: int) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"seed must be an int, got {type(seed).__name__}")
-    if not 0 <= int(seed) < 2**32:
-        raise ValueError(f"seed must be in [0, 2**32), got {seed}")
-    return int(seed)
+def check_seed(seed: object, *, allow_none: bool = False) -> int | None:
+    """``seed`` as an int in ``[0, 2**32)`` (or None when ``allow_none``): ``TypeError`` for a
+    non-integer (``1.5``, ``"0"``, ``True``), ``ValueError`` for one out of range."""
+    return check_scalar("seed", seed, "int", min=0, max=SEED_LIMIT, include_max=False,
+                        allow_none=allow_none)
 
 
 def reseed(seed: int | None) -> None:
-    """Re-seed Python, NumPy and TensorFlow via ``keras.utils.set_random_seed`` unless ``seed``
-    is None. Model builders and ``labutils.train.fit`` call it so their ``seed=`` argument
-    makes initial weights, shuffling and dropout repeat exactly."""
+    """Reseed Python's ``random``, NumPy's global generator, TensorFlow's global seed and
+    Keras' global ``SeedGenerator`` with ``keras.utils.set_random_seed`` (no-op for None).
+    This changes every later unseeded draw in the process, like :func:`setup`; to seed one
+    piece of work without that side effect use :func:`seeded`.
+    """
+    seed = check_seed(seed, allow_none=True)
     if seed is None:
         return
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be an int >= 0 or None; got {seed!r}")
     import keras
 
-    keras.utils.set_random_seed(int(seed))
+    keras.utils.set_random_seed(seed)
 
 
-def set_plot_style() -> None:
-    """One consistent, readable matplotlib style for every figure in the course."""
-    import matplotlib as mpl
-
-    mpl.rcParams.update({
-        "figure.figsize": (6.4, 3.6),
-        "figure.dpi": 100,
-        "axes.grid": True,
-        "grid.alpha": 0.3,
-        "axes.spines.top": False,
-        "axes.spines.right": False,
-        "axes.titlesize": 11,
-        "axes.labelsize": 10,
-        "legend.frameon": False,
-        "savefig.bbox": "tight",
-    })
+@contextmanager
+def seeded(seed: int | None) -> Iterator[None]:
+    """Run the ``with`` block seeded as by :func:`reseed`, then restore the states of Python's
+    ``random`` and NumPy's global generator, so the caller's later draws are the ones it would
+    have got anyway. The model builders' and ``fit``'s ``seed=`` use this: same seed, same
+    initial weights, shuffling and dropout, and a notebook's ``np.random`` stream is untouched.
+    TensorFlow's global seed and Keras' global ``SeedGenerator`` stay set (they have no public
+    way to save and restore), exactly as ``keras.utils.set_random_seed`` leaves them.
+    ``seed=None`` seeds and restores nothing.
+    """
+    seed = check_seed(seed, allow_none=True)
+    if seed is None:
+        yield
+        return
+    python_state, numpy_state = random.getstate(), np.random.get_state()
+    try:
+        reseed(seed)
+        yield
+    finally:
+        random.setstate(python_state)
+        np.random.set_state(numpy_state)
 
 
 def setup(seed: int = 0, *, tensorflow: bool = True, deterministic: bool = True) -> EnvInfo:
@@ -79,7 +93,9 @@ def setup(seed: int = 0, *, tensorflow: bool = True, deterministic: bool = True)
     never touch TF to skip its ~2-4 s import. Returns an :class:`EnvInfo` record of versions
     and the device, which the notebook prints so its outputs say what produced them.
     """
-    seed = _validate_seed(seed)
+    from labutils.plots import set_plot_style
+
+    seed = check_seed(seed)
     random.seed(seed)
     np.random.seed(seed)
     os.environ["PYTHONHASHSEED"] = str(seed)  # affects subprocesses only, documented as such

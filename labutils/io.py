@@ -16,8 +16,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+from labutils._validate import check_instance
 
 __all__ = ["save_model", "load_model"]
 
@@ -46,8 +45,7 @@ def save_model(model: Any, path: str | os.PathLike, *, overwrite: bool = False) 
     """
     import keras
 
-    if not isinstance(model, keras.Model):
-        raise ValueError(f"model must be a keras.Model; got {type(model).__name__}")
+    check_instance("model", model, keras.Model, "a keras.Model")
     path = Path(path)
     _check_suffix(path)
     if path.is_dir():

@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import math
-import os
 from typing import Any
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+import keras  # labutils/__init__ (via labutils._tfenv) has set the TF environment
+from keras import layers, ops
 
-import keras  # noqa: E402
-from keras import layers, ops  # noqa: E402
-
-from labutils._validate import positive_int as _positive_int  # noqa: E402
-from labutils.scratch.attention import sinusoidal_positional_encoding  # noqa: E402
+from labutils._validate import positive_int as _positive_int
+from labutils.scratch.attention import sinusoidal_positional_encoding
 
 __all__ = ["TokenAndPositionEmbedding"]
 

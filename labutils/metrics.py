@@ -1,4 +1,4 @@
-"""Classification metrics computed from first principles in NumPy, and a confusion-matrix plot.
+"""Classification metrics computed from first principles in NumPy.
 
 Everything comes from one confusion matrix (混淆矩阵) ``C`` whose entry ``C[i, j]`` counts the
 examples of true class ``i`` predicted as class ``j``. Per class ``k``: true positives are the
@@ -6,7 +6,8 @@ diagonal ``C[k, k]``, false positives the rest of column ``k``, false negatives 
 row ``k``. Precision (精确率) = TP / (TP + FP), recall (召回率) = TP / (TP + FN), F1 = their
 harmonic mean; a ratio with a zero denominator is reported as 0 (scikit-learn's
 ``zero_division=0``). Macro averages weight every class equally. The test suite checks every
-number against ``sklearn.metrics``.
+number against ``sklearn.metrics``. The picture of the matrix is drawn by
+:func:`labutils.plots.plot_confusion_matrix`.
 """
 
 from __future__ import annotations
@@ -16,8 +17,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["ClassificationReport", "confusion_matrix", "evaluate_classifier",
-           "plot_confusion_matrix"]
+__all__ = ["ClassificationReport", "confusion_matrix", "evaluate_classifier"]
 
 
 @dataclass(frozen=True)
@@ -136,38 +136,3 @@ def evaluate_classifier(y_true: Any, y_pred_or_scores: Any,
         f1_macro=float(f1.mean()), precision=precision, recall=recall, f1=f1,
         support=support, confusion=cm)
 
-
-def plot_confusion_matrix(cm: Any, labels: Any = None, ax: Any = None, *,
-                          normalize: bool = False, title: str | None = None) -> Any:
-    """Draw a confusion matrix as a heat map with the count (or, with ``normalize=True``, the
-    fraction of each true class) written in every cell; rows are true, columns predicted
-    classes. Returns the matplotlib Axes.
-    """
-    import matplotlib.pyplot as plt
-
-    cm = np.asarray(cm)
-    if cm.ndim != 2 or cm.shape[0] != cm.shape[1] or cm.shape[0] == 0:
-        raise ValueError(f"cm must be a square 2-D matrix; got shape {cm.shape}")
-    k = cm.shape[0]
-    labels = np.arange(k) if labels is None else np.asarray(labels)
-    if len(labels) != k:
-        raise ValueError(f"labels must have one entry per row of cm ({k}); got {len(labels)}")
-    values = _safe_divide(cm, cm.sum(axis=1, keepdims=True)) if normalize else cm
-    if ax is None:
-        _, ax = plt.subplots(figsize=(1.0 + 0.45 * k, 0.6 + 0.45 * k) if k > 6 else (4, 3.4))
-    image = ax.imshow(values, cmap="Blues", vmin=0)
-    ax.figure.colorbar(image, ax=ax, label="fraction of true class" if normalize else "count")
-    threshold = values.max() / 2 if values.size else 0
-    for i in range(k):
-        for j in range(k):
-            text = f"{values[i, j]:.2f}" if normalize else f"{int(values[i, j])}"
-            ax.text(j, i, text, ha="center", va="center", fontsize=8,
-                    color="white" if values[i, j] > threshold else "black")
-    ax.set_xticks(range(k), [str(x) for x in labels])
-    ax.set_yticks(range(k), [str(x) for x in labels])
-    ax.set_xlabel("predicted label")
-    ax.set_ylabel("true label")
-    ax.set_title(title or ("Confusion matrix (row-normalized)" if normalize
-                           else "Confusion matrix"))
-    ax.grid(False)
-    return ax

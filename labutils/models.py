@@ -7,29 +7,30 @@ traps cannot happen through these functions: a softmax output is never paired wi
 uses **integer labels** ``0..n_classes-1`` with sparse categorical cross-entropy (no one-hot
 encoding needed). ``output='logits'`` (the default) is the numerically safer choice; apply
 ``keras.ops.softmax`` (or ``sigmoid``) to ``model.predict`` when you need probabilities.
+
+Every builder's ``seed=`` builds the layers inside :func:`labutils.env.seeded`: the same seed
+gives the same initial weights, while the notebook's own ``random``/``np.random`` draws carry
+on as if the builder had not been called (TensorFlow's global seed is left set to ``seed``).
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from typing import Any
 
+import keras  # labutils/__init__ (via labutils._tfenv) has set the TF environment
 import numpy as np
+from keras import layers
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-
-import keras  # noqa: E402  (after the environment variables above)
-from keras import layers  # noqa: E402
-
-from labutils._validate import choice as _choice  # noqa: E402
-from labutils._validate import fraction as _fraction  # noqa: E402
-from labutils._validate import int_tuple as _int_tuple  # noqa: E402
-from labutils._validate import nonneg as _nonneg  # noqa: E402
-from labutils._validate import positive_int as _positive_int  # noqa: E402
-from labutils.env import reseed as _seed  # noqa: E402
-from labutils.layers import TokenAndPositionEmbedding  # noqa: E402
+from labutils._validate import check_instance as _check_instance
+from labutils._validate import choice as _choice
+from labutils._validate import fraction as _fraction
+from labutils._validate import int_tuple as _int_tuple
+from labutils._validate import nonneg as _nonneg
+from labutils._validate import positive as _positive
+from labutils._validate import positive_int as _positive_int
+from labutils.env import seeded as _seeded
+from labutils.layers import TokenAndPositionEmbedding
 
 __all__ = [
     "TASKS", "OUTPUTS", "TokenAndPositionEmbedding", "compile_model",
@@ -51,17 +52,15 @@ def _check_head(task: str, n_outputs: int, output: str) -> None:
         raise ValueError("task='classification' needs n_outputs (classes) >= 2; "
                          f"got {n_outputs} (use task='binary' with n_outputs=1 for two classes)")
     if task == "binary" and n_outputs != 1:
-        raise ValueError(f"task='binary' needs n_outputs=1 (one sigmoid/logit unit); got {n_outputs}")
+        raise ValueError("task='binary' needs n_outputs=1 (one sigmoid/logit unit); "
+                         f"got {n_outputs}")
     if task == "regression" and output != "logits":
         raise ValueError("task='regression' has a linear output: output must be 'logits' "
                          f"(meaning 'no final activation'); got {output!r}")
 
 
 def _adam(learning_rate: Any) -> keras.optimizers.Optimizer:
-    if isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float)) \
-            or not learning_rate > 0:
-        raise ValueError(f"learning_rate must be a number > 0; got {learning_rate!r}")
-    return keras.optimizers.Adam(learning_rate=float(learning_rate))
+    return keras.optimizers.Adam(learning_rate=_positive("learning_rate", learning_rate))
 
 
 # --- the shared head + compile recipe ------------------------------------------------------
@@ -118,7 +117,7 @@ def build_mlp(input_dim: int, hidden: Sequence[int] = (64,), *, n_outputs: int,
     """A multilayer perceptron (多层感知机): ``Dense(h, activation)`` per entry of ``hidden``
     (each optionally followed by Dropout), then the task's head. ``l2`` adds an L2 weight
     penalty to every kernel. Parameters: sum of ``(fan_in + 1) * units`` over Dense layers.
-    ``seed`` calls ``keras.utils.set_random_seed`` first so the initial weights are repeatable.
+    ``seed`` makes the initial weights repeatable (see the module docstring).
     """
     input_dim = _positive_int("input_dim", input_dim)
     hidden = _int_tuple("hidden", hidden)
@@ -127,15 +126,16 @@ def build_mlp(input_dim: int, hidden: Sequence[int] = (64,), *, n_outputs: int,
     dropout = _fraction("dropout", dropout)
     l2 = _nonneg("l2", l2)
     _check_head(task, n_outputs, output)
-    _seed(seed)
-    reg = keras.regularizers.L2(l2) if l2 > 0 else None
-    inputs = keras.Input(shape=(input_dim,), name="features")
-    x = inputs
-    for i, units in enumerate(hidden, start=1):
-        x = layers.Dense(units, activation=activation, kernel_regularizer=reg, name=f"dense_{i}")(x)
-        if dropout > 0:
-            x = layers.Dropout(dropout, name=f"dropout_{i}")(x)
-    model = keras.Model(inputs, _head(x, n_outputs, task, output), name="mlp")
+    with _seeded(seed):
+        reg = keras.regularizers.L2(l2) if l2 > 0 else None
+        inputs = keras.Input(shape=(input_dim,), name="features")
+        x = inputs
+        for i, units in enumerate(hidden, start=1):
+            x = layers.Dense(units, activation=activation, kernel_regularizer=reg,
+                             name=f"dense_{i}")(x)
+            if dropout > 0:
+                x = layers.Dropout(dropout, name=f"dropout_{i}")(x)
+        model = keras.Model(inputs, _head(x, n_outputs, task, output), name="mlp")
     if compile:
         compile_model(model, task=task, output=output, learning_rate=learning_rate)
     return model
@@ -166,18 +166,19 @@ def build_cnn(input_shape: Sequence[int], n_classes: int, filters: Sequence[int]
     if min(input_shape[:2]) < 2 ** len(filters):
         raise ValueError(f"input_shape {input_shape[:2]} is too small for {len(filters)} 2x2 "
                          f"poolings: height and width must be >= {2 ** len(filters)}")
-    _seed(seed)
-    inputs = keras.Input(shape=input_shape, name="image")
-    x = inputs
-    for i, f in enumerate(filters, start=1):
-        x = layers.Conv2D(f, kernel_size, padding="same", activation="relu", name=f"conv_{i}")(x)
-        x = layers.MaxPooling2D(2, name=f"pool_{i}")(x)
-    x = layers.Flatten(name="flatten")(x)
-    if dropout > 0:
-        x = layers.Dropout(dropout, name="dropout")(x)
-    if dense_units:
-        x = layers.Dense(dense_units, activation="relu", name="dense")(x)
-    model = keras.Model(inputs, _head(x, n_classes, "classification", output), name="cnn")
+    with _seeded(seed):
+        inputs = keras.Input(shape=input_shape, name="image")
+        x = inputs
+        for i, f in enumerate(filters, start=1):
+            x = layers.Conv2D(f, kernel_size, padding="same", activation="relu",
+                              name=f"conv_{i}")(x)
+            x = layers.MaxPooling2D(2, name=f"pool_{i}")(x)
+        x = layers.Flatten(name="flatten")(x)
+        if dropout > 0:
+            x = layers.Dropout(dropout, name="dropout")(x)
+        if dense_units:
+            x = layers.Dense(dense_units, activation="relu", name="dense")(x)
+        model = keras.Model(inputs, _head(x, n_classes, "classification", output), name="cnn")
     if compile:
         compile_model(model, task="classification", output=output, learning_rate=learning_rate)
     return model
@@ -202,13 +203,13 @@ def build_rnn(input_shape: Sequence[int], units: int = 32, *, cell: str = "lstm"
     n_outputs = _positive_int("n_outputs", n_outputs)
     dropout = _fraction("dropout", dropout)
     _check_head(task, n_outputs, output)
-    _seed(seed)
-    rnn_class = {"lstm": layers.LSTM, "gru": layers.GRU, "simple": layers.SimpleRNN}[cell]
-    inputs = keras.Input(shape=input_shape, name="sequence")
-    x = rnn_class(units, name=cell)(inputs)
-    if dropout > 0:
-        x = layers.Dropout(dropout, name="dropout")(x)
-    model = keras.Model(inputs, _head(x, n_outputs, task, output), name=f"rnn_{cell}")
+    with _seeded(seed):
+        rnn_class = {"lstm": layers.LSTM, "gru": layers.GRU, "simple": layers.SimpleRNN}[cell]
+        inputs = keras.Input(shape=input_shape, name="sequence")
+        x = rnn_class(units, name=cell)(inputs)
+        if dropout > 0:
+            x = layers.Dropout(dropout, name="dropout")(x)
+        model = keras.Model(inputs, _head(x, n_outputs, task, output), name=f"rnn_{cell}")
     if compile:
         compile_model(model, task=task, output=output, learning_rate=learning_rate)
     return model
@@ -244,24 +245,24 @@ def build_transformer_classifier(vocab_size: int, max_len: int, n_classes: int, 
         raise ValueError(f"d_model must be divisible by num_heads; got d_model={d_model}, "
                          f"num_heads={num_heads}")
     _check_head("classification", n_classes, output)
-    _seed(seed)
-    inputs = keras.Input(shape=(max_len,), dtype="int32", name="token_ids")
-    x = TokenAndPositionEmbedding(vocab_size, max_len, d_model, mask_zero=mask_padding,
-                                  name="embedding")(inputs)
-    for i in range(1, num_layers + 1):
-        attn = layers.MultiHeadAttention(num_heads, key_dim=d_model // num_heads,
-                                         dropout=dropout, name=f"attention_{i}")(x, x)
-        x = layers.LayerNormalization(epsilon=1e-6, name=f"norm_attn_{i}")(
-            layers.Add(name=f"residual_attn_{i}")([x, attn]))
-        ff = layers.Dense(ff_dim, activation="relu", name=f"ffn_in_{i}")(x)
-        ff = layers.Dense(d_model, name=f"ffn_out_{i}")(ff)
-        if dropout > 0:
-            ff = layers.Dropout(dropout, name=f"ffn_dropout_{i}")(ff)
-        x = layers.LayerNormalization(epsilon=1e-6, name=f"norm_ffn_{i}")(
-            layers.Add(name=f"residual_ffn_{i}")([x, ff]))
-    x = layers.GlobalAveragePooling1D(name="pool")(x)
-    model = keras.Model(inputs, _head(x, n_classes, "classification", output),
-                        name="transformer_classifier")
+    with _seeded(seed):
+        inputs = keras.Input(shape=(max_len,), dtype="int32", name="token_ids")
+        x = TokenAndPositionEmbedding(vocab_size, max_len, d_model, mask_zero=mask_padding,
+                                      name="embedding")(inputs)
+        for i in range(1, num_layers + 1):
+            attn = layers.MultiHeadAttention(num_heads, key_dim=d_model // num_heads,
+                                             dropout=dropout, name=f"attention_{i}")(x, x)
+            x = layers.LayerNormalization(epsilon=1e-6, name=f"norm_attn_{i}")(
+                layers.Add(name=f"residual_attn_{i}")([x, attn]))
+            ff = layers.Dense(ff_dim, activation="relu", name=f"ffn_in_{i}")(x)
+            ff = layers.Dense(d_model, name=f"ffn_out_{i}")(ff)
+            if dropout > 0:
+                ff = layers.Dropout(dropout, name=f"ffn_dropout_{i}")(ff)
+            x = layers.LayerNormalization(epsilon=1e-6, name=f"norm_ffn_{i}")(
+                layers.Add(name=f"residual_ffn_{i}")([x, ff]))
+        x = layers.GlobalAveragePooling1D(name="pool")(x)
+        model = keras.Model(inputs, _head(x, n_classes, "classification", output),
+                            name="transformer_classifier")
     if compile:
         compile_model(model, task="classification", output=output, learning_rate=learning_rate)
     return model
@@ -293,18 +294,18 @@ def build_autoencoder(input_shape: int | Sequence[int], latent_dim: int, *,
             input_shape = shape[0]
         input_dim = _positive_int("input_shape", input_shape)
         hidden = _int_tuple("hidden", hidden)
-        _seed(seed)
-        enc_in = keras.Input(shape=(input_dim,), name="x")
-        h = enc_in
-        for i, units in enumerate(hidden, start=1):
-            h = layers.Dense(units, activation="relu", name=f"enc_dense_{i}")(h)
-        z = layers.Dense(latent_dim, name="latent")(h)
-        dec_in = keras.Input(shape=(latent_dim,), name="z")
-        h = dec_in
-        for i, units in enumerate(reversed(hidden), start=1):
-            h = layers.Dense(units, activation="relu", name=f"dec_dense_{i}")(h)
-        out = layers.Dense(input_dim, activation=output_activation, name="reconstruction")(h)
-        full_shape: tuple[int, ...] = (input_dim,)
+        with _seeded(seed):
+            enc_in = keras.Input(shape=(input_dim,), name="x")
+            h = enc_in
+            for i, units in enumerate(hidden, start=1):
+                h = layers.Dense(units, activation="relu", name=f"enc_dense_{i}")(h)
+            z = layers.Dense(latent_dim, name="latent")(h)
+            dec_in = keras.Input(shape=(latent_dim,), name="z")
+            h = dec_in
+            for i, units in enumerate(reversed(hidden), start=1):
+                h = layers.Dense(units, activation="relu", name=f"dec_dense_{i}")(h)
+            out = layers.Dense(input_dim, activation=output_activation, name="reconstruction")(h)
+            full_shape: tuple[int, ...] = (input_dim,)
     else:
         shape = _int_tuple("input_shape", input_shape, allow_empty=False)
         if len(shape) != 3:
@@ -315,23 +316,23 @@ def build_autoencoder(input_shape: int | Sequence[int], latent_dim: int, *,
         if shape[0] % step or shape[1] % step:
             raise ValueError(f"kind='conv' with {len(filters)} stride-2 layers needs height and "
                              f"width divisible by {step}; got {shape[:2]}")
-        _seed(seed)
-        enc_in = keras.Input(shape=shape, name="x")
-        h = enc_in
-        for i, f in enumerate(filters, start=1):
-            h = layers.Conv2D(f, 3, strides=2, padding="same", activation="relu",
-                              name=f"enc_conv_{i}")(h)
-        small = (shape[0] // step, shape[1] // step, filters[-1])
-        z = layers.Dense(latent_dim, name="latent")(layers.Flatten(name="flatten")(h))
-        dec_in = keras.Input(shape=(latent_dim,), name="z")
-        h = layers.Dense(int(np.prod(small)), activation="relu", name="dec_dense")(dec_in)
-        h = layers.Reshape(small, name="reshape")(h)
-        for i, f in enumerate(reversed(filters), start=1):
-            h = layers.Conv2DTranspose(f, 3, strides=2, padding="same", activation="relu",
-                                       name=f"dec_deconv_{i}")(h)
-        out = layers.Conv2D(shape[2], 3, padding="same", activation=output_activation,
-                            name="reconstruction")(h)
-        full_shape = shape
+        with _seeded(seed):
+            enc_in = keras.Input(shape=shape, name="x")
+            h = enc_in
+            for i, f in enumerate(filters, start=1):
+                h = layers.Conv2D(f, 3, strides=2, padding="same", activation="relu",
+                                  name=f"enc_conv_{i}")(h)
+            small = (shape[0] // step, shape[1] // step, filters[-1])
+            z = layers.Dense(latent_dim, name="latent")(layers.Flatten(name="flatten")(h))
+            dec_in = keras.Input(shape=(latent_dim,), name="z")
+            h = layers.Dense(int(np.prod(small)), activation="relu", name="dec_dense")(dec_in)
+            h = layers.Reshape(small, name="reshape")(h)
+            for i, f in enumerate(reversed(filters), start=1):
+                h = layers.Conv2DTranspose(f, 3, strides=2, padding="same", activation="relu",
+                                           name=f"dec_deconv_{i}")(h)
+            out = layers.Conv2D(shape[2], 3, padding="same", activation=output_activation,
+                                name="reconstruction")(h)
+            full_shape = shape
     encoder = keras.Model(enc_in, z, name="encoder")
     decoder = keras.Model(dec_in, out, name="decoder")
     x = keras.Input(shape=full_shape, name="input")
@@ -348,8 +349,7 @@ def count_params(model: keras.Model, *, trainable_only: bool = False) -> int:
     """Number of parameters (参数量) of a built model: all weights, or only the trainable ones.
     The same number as ``model.count_params()``, as a plain int for printing and asserts.
     """
-    if not isinstance(model, keras.Model):
-        raise ValueError(f"model must be a keras.Model; got {type(model).__name__}")
+    _check_instance("model", model, keras.Model, "a keras.Model")
     if trainable_only:
         return int(sum(int(np.prod(w.shape)) for w in model.trainable_weights))
     return int(model.count_params())
@@ -362,8 +362,7 @@ def describe(model: keras.Model) -> Any:
     """
     import pandas as pd
 
-    if not isinstance(model, keras.Model):
-        raise ValueError(f"model must be a keras.Model; got {type(model).__name__}")
+    _check_instance("model", model, keras.Model, "a keras.Model")
     rows = []
     for layer in model.layers:
         try:

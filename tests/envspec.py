@@ -30,5 +30,5 @@ def environment_requirements() -> tuple[str, set[str]]:
     deps = env["dependencies"]
     python = next(d for d in deps if isinstance(d, str) and d.startswith("python"))
     pip = next(d["pip"] for d in deps if isinstance(d, dict) and "pip" in d)
-    reqs = {normalize(r) for r in pip if not r.startswith("-e")}
+    reqs = {normalize(r) for r in pip if not r.startswith(("-e", "-c"))}
     return python.removeprefix("python").replace(" ", ""), reqs

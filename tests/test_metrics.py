@@ -1,17 +1,13 @@
-"""labutils.metrics: NumPy metrics equal scikit-learn's, input handling, the confusion plot."""
+"""labutils.metrics: NumPy metrics equal scikit-learn's, input handling. The confusion-matrix
+plot is tested in test_plots.py."""
 
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from sklearn import metrics as skm
 
-from labutils.metrics import confusion_matrix, evaluate_classifier, plot_confusion_matrix
+from labutils.metrics import confusion_matrix, evaluate_classifier
 
 
 def _check_against_sklearn(report, y_true, y_pred, labels):
@@ -109,20 +105,3 @@ def test_invalid_inputs(y_true, y_pred, labels, message):
 def test_integer_valued_floats_are_labels():
     report = evaluate_classifier([0, 1, 1], np.array([0.0, 1.0, 0.0]))
     assert report.accuracy == pytest.approx(2 / 3)
-
-
-def test_plot_confusion_matrix_is_labelled():
-    cm = np.array([[5, 1], [2, 7]])
-    ax = plot_confusion_matrix(cm, labels=["no", "yes"])
-    assert ax.get_xlabel() == "predicted label" and ax.get_ylabel() == "true label"
-    assert ax.get_title() == "Confusion matrix"
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["no", "yes"]
-    assert sorted(t.get_text() for t in ax.texts) == ["1", "2", "5", "7"]
-    plt.close("all")
-    ax = plot_confusion_matrix(cm, normalize=True)
-    assert "0.83" in [t.get_text() for t in ax.texts]  # 5 / 6 of the true "0" row
-    plt.close("all")
-    with pytest.raises(ValueError, match="cm must be a square"):
-        plot_confusion_matrix(np.zeros((2, 3)))
-    with pytest.raises(ValueError, match="one entry per row"):
-        plot_confusion_matrix(cm, labels=["a"])

@@ -187,13 +187,14 @@ def test_padding_mask_makes_extra_padding_irrelevant():
     (lambda: M.build_mlp(4, n_outputs=2, task="clasify"), "task must be one of"),
     (lambda: M.build_mlp(4, n_outputs=2, output="softmax"), "output must be one of"),
     (lambda: M.build_mlp(4, n_outputs=2, dropout=1.0), r"dropout must be a number in \[0, 1\)"),
-    (lambda: M.build_mlp(4, n_outputs=2, l2=-1), "l2 must be a number >= 0"),
+    (lambda: M.build_mlp(4, n_outputs=2, l2=-1), "l2 must be a finite number >= 0"),
     (lambda: M.build_mlp(4, n_outputs=1), "needs n_outputs .classes. >= 2"),
     (lambda: M.build_mlp(4, n_outputs=2, task="binary"), "task='binary' needs n_outputs=1"),
     (lambda: M.build_mlp(4, n_outputs=1, task="regression", output="probabilities"),
      "regression.*output must be 'logits'"),
-    (lambda: M.build_mlp(4, n_outputs=2, learning_rate=0), "learning_rate must be a number > 0"),
-    (lambda: M.build_mlp(4, n_outputs=2, seed=-1), "seed must be an int >= 0"),
+    (lambda: M.build_mlp(4, n_outputs=2, learning_rate=0),
+     "learning_rate must be a finite number > 0"),
+    (lambda: M.build_mlp(4, n_outputs=2, seed=-1), r"seed must be an int in \[0, 4294967296\)"),
     (lambda: M.build_cnn((8, 8), 10), r"input_shape must be \(height, width, channels\)"),
     (lambda: M.build_cnn((3, 3, 1), 10), "too small for 2 2x2 poolings"),
     (lambda: M.build_rnn((8, 8), 16, cell="transformer", n_outputs=2), "cell must be one of"),
@@ -205,11 +206,50 @@ def test_padding_mask_makes_extra_padding_irrelevant():
     (lambda: M.build_autoencoder((6, 6, 1), 8, kind="conv"), "divisible by 4"),
     (lambda: M.build_autoencoder((8, 8, 1), 8), "kind='dense' needs input_shape an int"),
     (lambda: M.build_autoencoder(64, 8, output_activation="relu"), "output_activation must be"),
-    (lambda: M.count_params("model"), "model must be a keras.Model"),
 ])
 def test_invalid_arguments_raise_value_error(build, message):
     with pytest.raises(ValueError, match=message):
         build()
+
+
+@pytest.mark.parametrize("build, message", [
+    (lambda: M.count_params("model"), "model must be a keras.Model; got str"),
+    (lambda: M.describe(None), "model must be a keras.Model; got NoneType"),
+    (lambda: M.build_mlp(4.0, n_outputs=2), "input_dim must be a positive int"),
+    (lambda: M.build_mlp(4, "64", n_outputs=2), "hidden must be a tuple of positive ints"),
+    (lambda: M.build_mlp(4, n_outputs=2, activation=None), "activation must be one of"),
+    (lambda: M.build_mlp(4, n_outputs=2, dropout="0.1"), "dropout must be a number"),
+    (lambda: M.build_mlp(4, n_outputs=2, learning_rate=True), "learning_rate must be"),
+    (lambda: M.build_mlp(4, n_outputs=2, seed=1.5), "seed must be an int"),
+    (lambda: M.build_cnn((8, 8, 1), 10, filters=(16, 2.5)), "each entry of filters"),
+])
+def test_wrong_types_raise_type_error(build, message):
+    with pytest.raises(TypeError, match=message):
+        build()
+
+
+def test_builder_seed_repeats_weights_and_leaves_global_generators_alone():
+    """seed= makes the initial weights repeat; it does not reseed the caller's Python and
+    NumPy generators (labutils.env.seeded restores them), so later np.random draws in a
+    notebook are the same whether or not a model was built in between."""
+    import random
+
+    np.random.seed(123)
+    random.seed(123)
+    expected = (np.random.rand(3).tolist(), random.random())
+    np.random.seed(123)
+    random.seed(123)
+    a = M.build_mlp(4, (8,), n_outputs=3, dropout=0.1, seed=7)
+    assert (np.random.rand(3).tolist(), random.random()) == expected
+    b = M.build_mlp(4, (8,), n_outputs=3, dropout=0.1, seed=7)
+    c = M.build_mlp(4, (8,), n_outputs=3, dropout=0.1, seed=8)
+    for wa, wb in zip(a.get_weights(), b.get_weights(), strict=True):
+        np.testing.assert_array_equal(wa, wb)
+    assert not np.array_equal(a.get_weights()[0], c.get_weights()[0])
+    ae1, _, _ = M.build_autoencoder(6, 2, hidden=(4,), seed=1)
+    ae2, _, _ = M.build_autoencoder(6, 2, hidden=(4,), seed=1)
+    for wa, wb in zip(ae1.get_weights(), ae2.get_weights(), strict=True):
+        np.testing.assert_array_equal(wa, wb)
 
 
 def test_uncompiled_builder():

@@ -3,10 +3,6 @@ on a Keras model holding the same weights (float64 throughout)."""
 
 from __future__ import annotations
 
-import os
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
 import keras
 import numpy as np
 import pytest

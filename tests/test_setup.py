@@ -36,13 +36,54 @@ def test_bad_seed_is_refused(bad, err) -> None:
         labutils.setup(seed=bad, tensorflow=False)
 
 
-def test_reseed_repeats_draws_and_validates() -> None:
+@pytest.mark.parametrize("bad, err", [(-1, ValueError), (2**32, ValueError), (1.5, TypeError),
+                                      ("0", TypeError), (True, TypeError)])
+def test_bad_seed_raises_the_same_everywhere(bad, err) -> None:
+    """setup, reseed and seeded refuse a bad seed with the same exception type."""
+    from labutils.env import reseed, seeded
+
+    for call in (lambda: labutils.setup(seed=bad, tensorflow=False), lambda: reseed(bad),
+                 lambda: seeded(bad).__enter__()):
+        with pytest.raises(err, match=r"seed must be an int in \[0, 4294967296\)"):
+            call()
+
+
+def test_reseed_repeats_draws_globally() -> None:
+    """reseed (like setup) deliberately reseeds the global generators."""
     from labutils.env import reseed
 
     reseed(5)
-    a = np.random.rand()
+    a = (np.random.rand(), random.random())
     reseed(5)
-    assert np.random.rand() == a
+    assert (np.random.rand(), random.random()) == a
     reseed(None)  # no-op
-    with pytest.raises(ValueError, match="seed must be an int >= 0"):
-        reseed(-1)
+    assert np.random.rand() != a[0]
+
+
+def test_seeded_repeats_inside_and_restores_python_and_numpy_after() -> None:
+    """seeded(seed), which builders and fit use: the block is seeded like reseed, and the
+    caller's Python and NumPy streams continue afterwards as if nothing had happened."""
+    import tensorflow as tf
+
+    from labutils.env import seeded
+
+    np.random.seed(11)
+    random.seed(11)
+    expected = (np.random.rand(2).tolist(), random.random())
+    np.random.seed(11)
+    random.seed(11)
+    with seeded(4):
+        inside = (np.random.rand(), random.random(), tf.random.uniform(()).numpy())
+    assert (np.random.rand(2).tolist(), random.random()) == expected
+    with seeded(4):
+        assert (np.random.rand(), random.random(), tf.random.uniform(()).numpy()) == inside
+    with seeded(None):  # nothing seeded, nothing restored
+        after_none = np.random.rand()
+    np.random.seed(11)
+    np.random.rand(2)
+    assert np.random.rand() == after_none
+    np.random.seed(11)
+    with pytest.raises(RuntimeError), seeded(4):  # restored even when the block raises
+        np.random.seed(99)
+        raise RuntimeError
+    assert np.random.rand() == np.random.RandomState(11).rand()

@@ -1,12 +1,10 @@
-"""labutils.train: the fit recipe (progress log, early stopping, seeds) and plot_history."""
+"""labutils.train: the fit recipe (progress log, early stopping, seeds). The history plot is
+tested in test_plots.py."""
 
 from __future__ import annotations
 
-import matplotlib
+import random
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from sklearn.datasets import load_digits
@@ -77,6 +75,20 @@ def test_seed_makes_training_repeatable(small_digits):
     np.testing.assert_allclose(runs[0], runs[1], rtol=1e-6)
 
 
+def test_fit_seed_leaves_the_callers_generators_alone(small_digits):
+    """fit(seed=...) seeds its own shuffling and dropout, then restores Python's and NumPy's
+    global generators: the caller's next draws are the ones it would have got anyway."""
+    x, y, _, _ = small_digits
+    model = M.build_mlp(64, (16,), n_outputs=10, dropout=0.2, seed=3)
+    np.random.seed(123)
+    random.seed(123)
+    expected = (np.random.rand(3).tolist(), random.random())
+    np.random.seed(123)
+    random.seed(123)
+    T.fit(model, x, y, epochs=1, batch_size=16, seed=3, verbose_progress=False)
+    assert (np.random.rand(3).tolist(), random.random()) == expected
+
+
 def test_fit_validates_arguments(small_digits):
     x, y, xv, yv = small_digits
     model = M.build_mlp(64, (8,), n_outputs=10)
@@ -84,8 +96,10 @@ def test_fit_validates_arguments(small_digits):
         T.fit(M.build_mlp(64, (8,), n_outputs=10, compile=False), x, y)
     with pytest.raises(ValueError, match="epochs must be a positive int"):
         T.fit(model, x, y, epochs=0)
-    with pytest.raises(ValueError, match="batch_size must be a positive int"):
+    with pytest.raises(TypeError, match="batch_size must be a positive int"):
         T.fit(model, x, y, batch_size=2.5)
+    with pytest.raises(ValueError, match="batch_size must be a positive int"):
+        T.fit(model, x, y, batch_size=0)
     with pytest.raises(ValueError, match=r"validation_split must be a number in \[0, 1\)"):
         T.fit(model, x, y, validation_split=1.5)
     with pytest.raises(ValueError, match="either validation_data or validation_split"):
@@ -94,24 +108,10 @@ def test_fit_validates_arguments(small_digits):
         T.fit(model, x, y, early_stopping_patience=0)
     with pytest.raises(ValueError, match="needs validation_data"):
         T.fit(model, x, y, early_stopping_patience=2, monitor="val_accuracy")
-    with pytest.raises(ValueError, match="model must be a keras.Model"):
+    with pytest.raises(TypeError, match="model must be a keras.Model"):
         T.fit("model", x, y)
+    with pytest.raises(TypeError, match=r"seed must be an int in \[0, 4294967296\) or None"):
+        T.fit(model, x, y, seed=1.5)
+    with pytest.raises(ValueError, match=r"seed must be an int in \[0, 4294967296\) or None"):
+        T.fit(model, x, y, seed=-1)
 
-
-def test_plot_history_is_labelled():
-    history = {"loss": [1.0, 0.5, 0.3], "val_loss": [1.1, 0.7, 0.6],
-               "accuracy": [0.5, 0.8, 0.9], "val_accuracy": [0.4, 0.7, 0.8]}
-    ax = T.plot_history(history, metrics=("loss", "accuracy"))
-    assert ax.get_title() and ax.get_xlabel() == "epoch" and ax.get_ylabel() == "value"
-    labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert labels == ["train loss", "validation loss", "train accuracy", "validation accuracy"]
-    np.testing.assert_array_equal(ax.lines[0].get_xdata(), [1, 2, 3])
-    plt.close("all")
-    _, given = plt.subplots()
-    assert T.plot_history(history, "loss", ax=given, title="t") is given
-    assert given.get_ylabel() == "loss" and given.get_title() == "t"
-    plt.close("all")
-    with pytest.raises(ValueError, match="metrics must be names recorded.*'loss', 'accuracy'"):
-        T.plot_history(history, metrics=("mae",))
-    with pytest.raises(ValueError, match="history must be"):
-        T.plot_history({})

@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib
 from typing import Any, NamedTuple
 
+from labutils._validate import check_choice
+
 
 class DatasetSpec(NamedTuple):
     """Where a dataset's loader lives, what kind of data it returns, and a one-line summary."""
@@ -57,8 +59,7 @@ KINDS = ("images", "tabular", "timeseries", "text", "reference")
 def list_datasets(kind: str | None = None) -> list[str]:
     """Sorted names accepted by :func:`load_dataset`, optionally only one ``kind``
     ("images", "tabular", "timeseries", "text" or "reference")."""
-    if kind is not None and kind not in KINDS:
-        raise ValueError(f"kind must be None or one of {KINDS}; got {kind!r}")
+    check_choice("kind", kind, (None, *KINDS))
     return sorted(n for n, s in DATASETS.items() if kind is None or s.kind == kind)
 
 

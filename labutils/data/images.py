@@ -19,6 +19,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from labutils._validate import check_choice
 from labutils.data.errors import (
     DataIntegrityError,
     DatasetFallbackWarning,
@@ -164,10 +165,8 @@ def load_mnist(kind: str = "mnist", *, fallback: str | None = None,
     (:class:`DatasetFallbackWarning`) and returns the 8x8 digits; check ``result.source``.
     ``downloader`` is passed to pooch (tests use it to avoid the network).
     """
-    if kind not in MNIST_KINDS:
-        raise ValueError(f"kind must be one of {MNIST_KINDS}; got {kind!r}")
-    if fallback not in FALLBACKS:
-        raise ValueError(f"fallback must be one of {FALLBACKS}; got {fallback!r}")
+    check_choice("kind", kind, MNIST_KINDS)
+    check_choice("fallback", fallback, FALLBACKS)
     cache = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
     cache = cache / kind
     try:

@@ -7,11 +7,12 @@ validation and test rows. A scaler that saw the test set has already peeked at t
 
 from __future__ import annotations
 
-import math
 import warnings
 from typing import Any, NamedTuple
 
 import numpy as np
+
+from labutils._validate import check_scalar
 
 
 class Split(NamedTuple):
@@ -27,14 +28,8 @@ class Split(NamedTuple):
 
 
 def _check_fraction(name: str, value: float, allow_zero: bool) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)):
-        raise ValueError(f"{name} must be a float fraction; got {value!r}")
-    value = float(value)
-    low_ok = value >= 0 if allow_zero else value > 0
-    if not (low_ok and value < 1) or math.isnan(value):
-        bound = "0 <= {0} < 1" if allow_zero else "0 < {0} < 1"
-        raise ValueError(f"{name} must satisfy {bound.format(name)}; got {value}")
-    return value
+    return check_scalar(name, value, "real", min=0.0, max=1.0, include_min=allow_zero,
+                        include_max=False)
 
 
 def split_sizes(n: int, val: float = 0.15, test: float = 0.15) -> tuple[int, int, int]:
@@ -44,8 +39,7 @@ def split_sizes(n: int, val: float = 0.15, test: float = 0.15) -> tuple[int, int
     Validates the arguments: 0 <= val < 1, 0 < test < 1, val + test < 1, every requested
     part gets at least one row, and at least one row is left for training.
     """
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
-        raise ValueError(f"n must be a non-negative int; got {n!r}")
+    n = check_scalar("n", n, "int", min=0)
     val = _check_fraction("val", val, allow_zero=True)
     test = _check_fraction("test", test, allow_zero=False)
     if val + test >= 1:

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
+from labutils._validate import check_choice, check_scalar, positive_int
+
 BLOCK_ROWS = 65_536
 PARTITIONS = (None, "month")
 # merchant category -> (share of transactions, median amount in dollars)
@@ -51,12 +53,6 @@ class TransactionsResult:
     def total_bytes(self) -> int:
         """Size of all shards on disk."""
         return sum(f.stat().st_size for f in self.files)
-
-
-def _positive_int(name: str, value: object, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}; got {value!r}")
-    return int(value)
 
 
 def _block_table(seed: int, block: int, first: int, n: int, n_rows: int, start_us: int,
@@ -152,12 +148,11 @@ def make_transactions(n_rows: int, seed: int = 0, out_dir: str | Path = "transac
     ``partition_by="month"`` makes Hive folders ``month=YYYY-MM``; None writes flat files.
     Refuses a non-empty ``out_dir``: existing files are never overwritten.
     """
-    n_rows = _positive_int("n_rows", n_rows)
-    rows_per_shard = _positive_int("rows_per_shard", rows_per_shard)
-    days = _positive_int("days", days)
-    seed = _positive_int("seed", seed, minimum=0)
-    if partition_by not in PARTITIONS:
-        raise ValueError(f"partition_by must be one of {PARTITIONS}; got {partition_by!r}")
+    n_rows = positive_int("n_rows", n_rows)
+    rows_per_shard = positive_int("rows_per_shard", rows_per_shard)
+    days = positive_int("days", days)
+    seed = check_scalar("seed", seed, "int", min=0)
+    check_choice("partition_by", partition_by, PARTITIONS)
     out = Path(out_dir)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise FileExistsError(f"out_dir {out} exists and is not an empty folder; choose a new "

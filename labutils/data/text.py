@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+from labutils._validate import check_choice, check_instance, check_scalar, positive_int
 from labutils.data.registry import shipped_file
 
 CORPORA = {"course_notes": "text/course_notes.txt"}
@@ -27,9 +28,16 @@ def load_text(name: str = "course_notes") -> str:
     ``"course_notes"``: an essay on learning machines written for this course, about 12,700
     characters of plain English (55 distinct characters), under CC BY 4.0.
     """
-    if name not in CORPORA:
-        raise ValueError(f"name must be one of {sorted(CORPORA)}; got {name!r}")
-    return shipped_file(CORPORA[name]).read_text(encoding="utf-8")
+    return shipped_file(CORPORA[check_choice("name", name, sorted(CORPORA))]).read_text(encoding="utf-8")
+
+
+def _check_text(text: object, *, allow_blank: bool) -> str:
+    """Training text: a str (``TypeError`` otherwise), not empty, and unless ``allow_blank``
+    not only whitespace."""
+    check_instance("text", text, str, "a non-empty str")
+    if not (text if allow_blank else text.strip()):
+        raise ValueError(f"text must be a non-empty str; got {text!r}")
+    return text
 
 
 class _Tokenizer:
@@ -80,8 +88,7 @@ class CharTokenizer(_Tokenizer):
 
     def fit(self, text: str) -> CharTokenizer:
         """Build the vocabulary from the distinct characters of ``text``, sorted."""
-        if not isinstance(text, str) or not text:
-            raise ValueError("text must be a non-empty str")
+        _check_text(text, allow_blank=True)
         self._set_vocab(sorted(set(text)))
         return self
 
@@ -108,11 +115,8 @@ class WordTokenizer(_Tokenizer):
     def __init__(self, *, lower: bool = True, min_freq: int = 1,
                  max_vocab: int | None = None) -> None:
         super().__init__()
-        if isinstance(min_freq, bool) or not isinstance(min_freq, int) or min_freq < 1:
-            raise ValueError(f"min_freq must be an int >= 1; got {min_freq!r}")
-        if max_vocab is not None and (isinstance(max_vocab, bool)
-                                      or not isinstance(max_vocab, int) or max_vocab < 3):
-            raise ValueError(f"max_vocab must be None or an int >= 3; got {max_vocab!r}")
+        min_freq = positive_int("min_freq", min_freq)
+        max_vocab = check_scalar("max_vocab", max_vocab, "int", min=3, allow_none=True)
         self.lower, self.min_freq, self.max_vocab = lower, min_freq, max_vocab
 
     def split(self, text: str) -> list[str]:
@@ -122,8 +126,7 @@ class WordTokenizer(_Tokenizer):
     def fit(self, text: str) -> WordTokenizer:
         """Count tokens in ``text``; keep those seen ``min_freq`` times, most frequent first
         (ties alphabetical), at most ``max_vocab`` ids including pad and unknown."""
-        if not isinstance(text, str) or not text.strip():
-            raise ValueError("text must be a non-empty str")
+        _check_text(text, allow_blank=False)
         counts = Counter(self.split(text))
         kept = sorted((t for t, c in counts.items() if c >= self.min_freq),
                       key=lambda t: (-counts[t], t))
@@ -160,9 +163,7 @@ def make_sequence_windows(ids: Sequence[int] | np.ndarray, seq_len: int,
     arr = np.asarray(ids)
     if arr.ndim != 1:
         raise ValueError(f"ids must be 1-D; got shape {arr.shape}")
-    for label, value in (("seq_len", seq_len), ("stride", stride)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{label} must be an int >= 1; got {value!r}")
+    seq_len, stride = positive_int("seq_len", seq_len), positive_int("stride", stride)
     if arr.size < seq_len + 1:
         raise ValueError(f"ids must hold at least seq_len + 1 = {seq_len + 1} tokens to make "
                          f"one window; got {arr.size}")

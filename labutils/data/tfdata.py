@@ -13,21 +13,14 @@ so memory holds a few batches, never the whole dataset.
 
 from __future__ import annotations
 
-import os
+from collections import deque
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-
-def _check_batch(batch_size: int) -> int:
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
-            or batch_size < 1:
-        raise ValueError(f"batch_size must be an int >= 1; got {batch_size!r}")
-    return int(batch_size)
+from labutils._validate import positive_int
 
 
 def dataset_from_arrays(x: Any, y: Any = None, *, batch_size: int = 32, shuffle: bool = True,
@@ -40,7 +33,7 @@ def dataset_from_arrays(x: Any, y: Any = None, *, batch_size: int = 32, shuffle:
     """
     import tensorflow as tf
 
-    batch_size = _check_batch(batch_size)
+    batch_size = positive_int("batch_size", batch_size)
     x = np.asarray(x)
     if y is not None:
         y = np.asarray(y)
@@ -76,6 +69,27 @@ def parquet_files(paths_or_dir: str | Path | Sequence[str | Path]) -> list[Path]
     return sorted(files)
 
 
+def _take(pending: deque[tuple[np.ndarray, ...]], n: int) -> tuple[np.ndarray, ...]:
+    """Remove the first ``n`` rows from ``pending`` (a queue of column groups, each a tuple of
+    equally long arrays) and return them as one group. Only the pieces that make up this
+    batch are concatenated and a partly used piece is kept as a view, so every row is copied
+    at most once: producing all batches takes time linear in the number of rows."""
+    taken: list[tuple[np.ndarray, ...]] = []
+    while n:
+        head = pending[0]
+        size = len(head[0])
+        if size <= n:
+            taken.append(pending.popleft())
+            n -= size
+        else:
+            taken.append(tuple(a[:n] for a in head))
+            pending[0] = tuple(a[n:] for a in head)
+            n = 0
+    if len(taken) == 1:
+        return taken[0]
+    return tuple(np.concatenate(columns) for columns in zip(*taken, strict=True))
+
+
 def _batches(files: list[Path], features: list[str], label: str | None, batch_size: int,
              fillna: float | None, shuffle: bool, seed: int,
              epoch: list[int]) -> Iterator[tuple[np.ndarray, ...]]:
@@ -86,8 +100,7 @@ def _batches(files: list[Path], features: list[str], label: str | None, batch_si
     epoch[0] += 1
     order = rng.permutation(len(files)) if shuffle else range(len(files))
     columns = features + ([label] if label else [])
-    held_x: list[np.ndarray] = []
-    held_y: list[np.ndarray] = []
+    pending: deque[tuple[np.ndarray, ...]] = deque()  # rows read but not yet yielded
     held = 0
     for i in order:
         for rb in pq.ParquetFile(files[i]).iter_batches(batch_size=max(batch_size, 8192),
@@ -105,18 +118,13 @@ def _batches(files: list[Path], features: list[str], label: str | None, batch_si
             if shuffle:  # a windowed shuffle: rows move within each record batch
                 perm = rng.permutation(len(xs))
                 xs, ys = xs[perm], (ys[perm] if ys is not None else None)
-            held_x.append(xs)
-            held_y.append(ys)
+            pending.append((xs, ys) if label else (xs,))
             held += len(xs)
             while held >= batch_size:
-                bx = np.concatenate(held_x)
-                by = np.concatenate(held_y) if label else None
-                yield (bx[:batch_size], by[:batch_size]) if label else (bx[:batch_size],)
-                held_x, held_y = [bx[batch_size:]], [by[batch_size:] if label else None]
+                yield _take(pending, batch_size)
                 held -= batch_size
     if held:
-        bx = np.concatenate(held_x)
-        yield (bx, np.concatenate(held_y)) if label else (bx,)
+        yield _take(pending, held)
 
 
 def _check_label_has_no_nulls(files: list[Path], label: str) -> None:
@@ -149,7 +157,7 @@ def dataset_from_parquet(paths_or_dir: str | Path | Sequence[str | Path],
     import pyarrow.parquet as pq
     import tensorflow as tf
 
-    batch_size = _check_batch(batch_size)
+    batch_size = positive_int("batch_size", batch_size)
     files = parquet_files(paths_or_dir)
     features = list(feature_columns)
     if not features:

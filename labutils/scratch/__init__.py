@@ -18,7 +18,10 @@ from __future__ import annotations
 
 from labutils.scratch.activations import (
     ACTIVATIONS,
+    FLAT_THRESHOLD,
     activation_backward,
+    activation_curves,
+    flat_fraction,
     get_activation,
     linear,
     linear_grad,
@@ -64,9 +67,9 @@ from labutils.scratch.optim import (
 )
 
 __all__ = [
-    "ACTIVATIONS", "MLP", "SGD", "Adam", "Dense", "MultiHeadAttention", "Optimizer", "RMSprop",
-    "causal_mask",
-    "activation_backward", "binary_cross_entropy", "binary_cross_entropy_grad",
+    "ACTIVATIONS", "FLAT_THRESHOLD", "MLP", "SGD", "Adam", "Dense", "MultiHeadAttention",
+    "Optimizer", "RMSprop", "causal_mask",
+    "activation_backward", "activation_curves", "flat_fraction", "binary_cross_entropy", "binary_cross_entropy_grad",
     "categorical_cross_entropy", "categorical_cross_entropy_grad", "dense_forward",
     "get_activation", "get_optimizer", "glorot_uniform", "gradient_check",
     "gradient_descent_step", "linear", "linear_grad", "logsumexp", "mse", "mse_grad",

@@ -7,6 +7,9 @@ elementwise: every output depends on every input of its row, so it has a full Ja
 (:func:`softmax_jacobian`) and, for backpropagation, a vector-Jacobian product
 (:func:`softmax_vjp`) that never builds that matrix.
 
+:func:`activation_curves` and :func:`flat_fraction` sample a function and its derivative on
+a grid: the numbers behind the activation plots (:func:`labutils.plots.plot_activation`).
+
 The tests compare every function here with ``tf.nn`` and ``tf.GradientTape`` in float64.
 """
 
@@ -16,11 +19,15 @@ from collections.abc import Callable
 
 import numpy as np
 
+from labutils._validate import check_choice, check_scalar, positive
+
 __all__ = [
-    "ACTIVATIONS", "activation_backward", "get_activation", "linear", "linear_grad", "relu",
-    "relu_grad", "sigmoid", "sigmoid_grad", "softmax", "softmax_jacobian", "softmax_vjp",
-    "tanh", "tanh_grad",
+    "ACTIVATIONS", "FLAT_THRESHOLD", "activation_backward", "activation_curves",
+    "flat_fraction", "get_activation", "linear", "linear_grad", "relu", "relu_grad", "sigmoid",
+    "sigmoid_grad", "softmax", "softmax_jacobian", "softmax_vjp", "tanh", "tanh_grad",
 ]
+
+FLAT_THRESHOLD = 0.01  # |phi'(z)| below this counts as "flat": almost no gradient passes
 
 
 def _as_float(z: np.ndarray | float) -> np.ndarray:
@@ -144,10 +151,7 @@ _GRADS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 def _check_name(name: str) -> str:
     if name is None:
         name = "linear"  # Keras' Dense(activation=None) means the identity
-    if not isinstance(name, str) or name not in ACTIVATIONS:
-        valid = ", ".join(repr(k) for k in ACTIVATIONS)
-        raise ValueError(f"activation must be one of {valid}; got {name!r}")
-    return name
+    return check_choice("activation", name, ACTIVATIONS)
 
 
 def get_activation(name: str) -> Callable[[np.ndarray], np.ndarray]:
@@ -167,3 +171,35 @@ def activation_backward(name: str, z: np.ndarray, upstream: np.ndarray) -> np.nd
     if name == "softmax":
         return softmax_vjp(z, upstream)
     return _as_float(upstream) * _GRADS[name](z)
+
+
+def activation_curves(name: str, z_max: float = 6.0,
+                      n: int = 401) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return ``(z, phi(z), phi'(z))`` on ``n`` evenly spaced points of ``[-z_max, z_max]``.
+
+    For the elementwise activations (``'linear'``, ``'relu'``, ``'sigmoid'``, ``'tanh'``) this
+    is the function and its derivative above. Softmax maps a vector to a vector, so it is
+    shown in its two-class form: the first output of ``softmax([z, 0])`` and its diagonal
+    Jacobian entry ``ds_0/dz_0`` - which equal the sigmoid and its derivative, a fact worth
+    seeing once.
+    """
+    name = check_choice("name", name, ACTIVATIONS)
+    z_max = positive("z_max", z_max)
+    z = np.linspace(-z_max, z_max, check_scalar("n (grid points)", n, "int", min=2))
+    if name == "softmax":
+        logits = np.stack([z, np.zeros_like(z)], axis=-1)      # (n, 2): class 0 vs class 1
+        return z, softmax(logits)[:, 0], softmax_jacobian(logits)[:, 0, 0]
+    return z, ACTIVATIONS[name](z), _GRADS[name](z)
+
+
+def flat_fraction(name: str, z_max: float = 6.0, threshold: float = FLAT_THRESHOLD,
+                  n: int = 401) -> float:
+    """Fraction of the grid on ``[-z_max, z_max]`` where ``|phi'(z)| < threshold``.
+
+    It measures how much of an input range an activation is flat on: ReLU's negative half
+    (derivative exactly 0, a dead zone) or the saturated tails of sigmoid and tanh. The wider
+    the range of pre-activations a layer produces, the larger this fraction.
+    """
+    threshold = positive("threshold", threshold)
+    _, _, d = activation_curves(name, z_max, n)
+    return float(np.mean(np.abs(d) < threshold))

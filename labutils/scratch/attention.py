@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from labutils._validate import positive_int
+from labutils._validate import check_scalar, positive_int
 from labutils.scratch.activations import softmax
 
 __all__ = ["MultiHeadAttention", "causal_mask", "scaled_dot_product_attention",
@@ -204,13 +204,11 @@ def sinusoidal_positional_encoding(length: int, depth: int, base: float = 10000.
     ``pos + k`` is a fixed rotation of that of ``pos``. (A seed article divides by exponents
     built from ``range(depth)`` starting at zero and drops ``pos`` altogether.)
     """
-    if isinstance(length, bool) or not isinstance(length, (int, np.integer)) or length < 1:
-        raise ValueError(f"length must be a positive int (number of positions); got {length!r}")
-    if isinstance(depth, bool) or not isinstance(depth, (int, np.integer)) or depth < 2 \
-            or depth % 2:
+    length = positive_int("length", length)
+    depth = positive_int("depth", depth)
+    if depth % 2:
         raise ValueError(f"depth must be an even positive int (sin/cos pairs); got {depth!r}")
-    if isinstance(base, bool) or not isinstance(base, (int, float, np.number)) or not base > 1:
-        raise ValueError(f"base must be a number greater than 1; got {base!r}")
+    base = check_scalar("base", base, "real", min=1.0, include_min=False)
     pos = np.arange(length, dtype=np.float64)[:, None]           # (length, 1)
     two_i = np.arange(0, depth, 2, dtype=np.float64)[None, :]     # (1, depth/2): 0, 2, 4, ...
     angles = pos / np.power(float(base), two_i / depth)           # (length, depth/2)

@@ -13,14 +13,17 @@ from collections.abc import Callable
 
 import numpy as np
 
+from labutils._validate import check_instance, positive
+
 __all__ = ["gradient_check", "numerical_gradient", "relative_error"]
 
 
 def _check_float64(x: np.ndarray) -> np.ndarray:
-    if not isinstance(x, np.ndarray) or x.dtype != np.float64:
-        got = x.dtype if isinstance(x, np.ndarray) else type(x).__name__
-        raise ValueError(f"x must be a float64 numpy array (it is perturbed in place, and "
-                         f"float32 finite differences are too coarse); got {got}")
+    rule = ("a float64 numpy array (it is perturbed in place, and float32 finite "
+            "differences are too coarse)")
+    check_instance("x", x, np.ndarray, rule)
+    if x.dtype != np.float64:
+        raise ValueError(f"x must be {rule}; got dtype {x.dtype}")
     return x
 
 
@@ -32,8 +35,7 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray,
     Costs ``2 * x.size`` calls of ``f``: fine for tiny models, which is what checks need.
     """
     x = _check_float64(x)
-    if not (isinstance(eps, (int, float)) and not isinstance(eps, bool) and eps > 0):
-        raise ValueError(f"eps must be a positive number; got {eps!r}")
+    eps = positive("eps", eps)
     grad = np.zeros_like(x)
     for idx in np.ndindex(x.shape):
         original = x[idx]

@@ -126,9 +126,13 @@ class MLP:
         n = len(sizes) - 1
         if activations is None:
             activations = ["relu"] * (n - 1) + ["linear"]
-        elif isinstance(activations, str) or len(activations) != n:
-            raise ValueError(f"activations must be a list of {n} names (one per layer); "
-                             f"got {activations!r}")
+        else:
+            if isinstance(activations, str):
+                raise TypeError(f"activations must be a list of {n} names (one per layer); "
+                                f"got the single string {activations!r}")
+            if len(activations) != n:
+                raise ValueError(f"activations must be a list of {n} names (one per layer); "
+                                 f"got {activations!r}")
         rng = np.random.default_rng(seed)
         self.layers = [Dense(sizes[i], sizes[i + 1], activations[i], rng=rng) for i in range(n)]
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from labutils._validate import check_choice, positive_int
 from labutils.scratch.activations import sigmoid, softmax
 
 __all__ = [
@@ -49,10 +50,7 @@ def _same_shape(y_true: np.ndarray, y_pred: np.ndarray) -> None:
 
 
 def _check_reduction(reduction: str, allow_none: bool = True) -> None:
-    valid = REDUCTIONS if allow_none else REDUCTIONS[:2]
-    if reduction not in valid:
-        raise ValueError(f"reduction must be one of {', '.join(map(repr, valid))}; "
-                         f"got {reduction!r}")
+    check_choice("reduction", reduction, REDUCTIONS if allow_none else REDUCTIONS[:2])
 
 
 def _check_probabilities(p: np.ndarray) -> None:
@@ -103,9 +101,7 @@ def one_hot(labels: np.ndarray, num_classes: int) -> np.ndarray:
     if not np.issubdtype(labels.dtype, np.integer):
         raise ValueError(f"labels must be integers (class indices); got dtype {labels.dtype}. "
                          "One-hot labels go to categorical_cross_entropy instead")
-    if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) \
-            or num_classes < 1:
-        raise ValueError(f"num_classes must be a positive int; got {num_classes!r}")
+    num_classes = positive_int("num_classes", num_classes)
     if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
         raise ValueError(f"labels must lie in [0, {num_classes}); got values in "
                          f"[{labels.min()}, {labels.max()}]")

@@ -20,21 +20,16 @@ from typing import Any
 
 import numpy as np
 
+from labutils._validate import check_choice, check_instance, check_scalar
+
 __all__ = ["SGD", "Adam", "Optimizer", "RMSprop", "get_optimizer", "gradient_descent_step"]
 
 
-def _check_rate(value: Any, name: str, *, low: float = 0.0, high: float | None = None,
+def _check_rate(value: Any, name: str, *, high: float | None = None,
                 low_inclusive: bool = True) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
-        raise ValueError(f"{name} must be a number; got {value!r}")
-    value = float(value)
-    ok_low = value >= low if low_inclusive else value > low
-    ok_high = high is None or value < high
-    if not (ok_low and ok_high and np.isfinite(value)):
-        bracket = "[" if low_inclusive else "("
-        upper = f"{high})" if high is not None else "inf)"
-        raise ValueError(f"{name} must be in {bracket}{low}, {upper}; got {value!r}")
-    return value
+    """A finite hyperparameter >= 0 (> 0 unless ``low_inclusive``), below ``high`` if given."""
+    return check_scalar(name, value, "real", min=0.0, max=high, include_min=low_inclusive,
+                        include_max=False)
 
 
 def _check_pairs(params: Sequence[np.ndarray], grads: Sequence[np.ndarray]) -> None:
@@ -42,9 +37,11 @@ def _check_pairs(params: Sequence[np.ndarray], grads: Sequence[np.ndarray]) -> N
         raise ValueError(f"params and grads must have the same length; got {len(params)} "
                          f"and {len(grads)}")
     for i, (p, g) in enumerate(zip(params, grads, strict=True)):
-        if not isinstance(p, np.ndarray) or not np.issubdtype(p.dtype, np.floating):
+        check_instance(f"params[{i}]", p, np.ndarray,
+                       "a floating-point numpy array (updated in place)")
+        if not np.issubdtype(p.dtype, np.floating):
             raise ValueError(f"params[{i}] must be a floating-point numpy array (updated in "
-                             f"place); got {type(p).__name__}")
+                             f"place); got dtype {p.dtype}")
         if np.shape(g) != p.shape:
             raise ValueError(f"grads[{i}] must have shape {p.shape}; got {np.shape(g)}")
 
@@ -202,8 +199,5 @@ def get_optimizer(name: str, **kwargs: Any) -> Optimizer:
     """Create an optimizer by its Keras name (``'sgd'``, ``'rmsprop'``, ``'adam'``, any case),
     passing keyword arguments such as ``learning_rate=`` through.
     """
-    key = name.lower() if isinstance(name, str) else name
-    if key not in _OPTIMIZERS:
-        raise ValueError(f"optimizer must be one of {', '.join(map(repr, _OPTIMIZERS))}; "
-                         f"got {name!r}")
+    key = check_choice("optimizer", name.lower() if isinstance(name, str) else name, _OPTIMIZERS)
     return _OPTIMIZERS[key](**kwargs)

@@ -1,4 +1,4 @@
-"""Chapter 3 (math) exercises. Ids are ``"03.<name>"``; each checker compares the learner's
+"""Checks for notebooks/03_math/01_forward_propagation.ipynb (ids ``"03.01.<name>"``): each checker compares the learner's
 answer with a reference computed here on fixed inputs and explains any difference.
 """
 
@@ -24,9 +24,9 @@ def _dense_relu(x: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.maximum(0.0, x @ W + b)
 
 
-@register("03.dense_relu", "forward pass of a Dense layer with ReLU: relu(x @ W + b)")
-def _check_dense_relu(fn: Any) -> CheckResult:
+@register("dense_relu", "forward pass of a Dense layer with ReLU: relu(x @ W + b)")
+def _check_dense_relu(fn: Any, name: str) -> CheckResult:
     return check_function(
-        fn, _dense_relu, _DENSE_CASES, name="03.dense_relu",
+        fn, _dense_relu, _DENSE_CASES, name=name,
         hint="rows of x are examples, so compute x @ W (shape (batch, units)), add b to every "
              "row, then clip negatives with np.maximum(0, ...).")

@@ -46,13 +46,13 @@ _MSE_SLIPS: list[tuple[Callable[..., Any], str]] = [
 ]
 
 
-@register("03.reconstruction_mse", "reconstruction mean squared error, averaged over every "
+@register("reconstruction_mse", "reconstruction mean squared error, averaged over every "
                                    "entry")
-def _check_reconstruction_mse(fn: Any) -> CheckResult:
+def _check_reconstruction_mse(fn: Any, name: str) -> CheckResult:
     hint = "square the differences x - x_hat, then average over every entry: one number."
     if callable(fn):
         hint = diagnose(fn, _MSE_CASES, _MSE_SLIPS, hint)
-    return check_function(fn, _reconstruction_mse, _MSE_CASES, name="03.reconstruction_mse",
+    return check_function(fn, _reconstruction_mse, _MSE_CASES, name=name,
                           hint=hint)
 
 
@@ -100,12 +100,12 @@ _PCA_SLIPS: list[tuple[Callable[..., Any], str]] = [
 ]
 
 
-@register("03.pca_reconstruct", "reconstruct x from its projection on the top-k principal "
+@register("pca_reconstruct", "reconstruct x from its projection on the top-k principal "
                                 "components of x_train")
-def _check_pca_reconstruct(fn: Any) -> CheckResult:
+def _check_pca_reconstruct(fn: Any, name: str) -> CheckResult:
     hint = ("mean = x_train.mean(0); Vt from np.linalg.svd(x_train - mean, "
             "full_matrices=False); C = Vt[:k]; return (x - mean) @ C.T @ C + mean.")
     if callable(fn):
         hint = diagnose(fn, _PCA_CASES, _PCA_SLIPS, hint)
-    return check_function(fn, _pca_reconstruct, _PCA_CASES, name="03.pca_reconstruct",
+    return check_function(fn, _pca_reconstruct, _PCA_CASES, name=name,
                           atol=1e-8, rtol=1e-6, hint=hint)

@@ -1,4 +1,4 @@
-"""Chapter 3, notebook 03 (loss functions) exercise ``"03.xent_from_logits"``: mean
+"""Chapter 3, notebook 03 (loss functions) exercise ``"03.03.xent_from_logits"``: mean
 softmax cross-entropy computed straight from logits with the log-sum-exp trick. The checker
 compares with :func:`labutils.scratch.sparse_categorical_cross_entropy` (``from_logits=True``)
 and probes the learner's function first so the hint names the actual mistake.
@@ -50,8 +50,8 @@ def _xent_hint(fn: Any) -> str:
             "subtracting the row maximum; then average over the rows.")
 
 
-@register("03.xent_from_logits",
+@register("xent_from_logits",
           "mean softmax cross-entropy from logits and integer labels, via log-sum-exp")
-def _check_xent_from_logits(fn: Any) -> CheckResult:
-    return check_function(fn, _reference, _XENT_CASES, name="03.xent_from_logits",
+def _check_xent_from_logits(fn: Any, name: str) -> CheckResult:
+    return check_function(fn, _reference, _XENT_CASES, name=name,
                           atol=1e-9, rtol=1e-7, hint=_xent_hint(fn))

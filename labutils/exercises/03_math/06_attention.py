@@ -62,9 +62,9 @@ _ATTENTION_HINT = ("scores = q @ swapaxes(k, -1, -2) / sqrt(d_k); where mask is 
                    "score to -1e9; weights = softmax(scores, axis=-1); return weights @ v.")
 
 
-@register("03.attention", "scaled dot-product attention softmax(q k^T / sqrt(d_k)) v with a "
+@register("attention", "scaled dot-product attention softmax(q k^T / sqrt(d_k)) v with a "
                           "boolean mask")
-def _check_attention(fn: Any) -> CheckResult:
+def _check_attention(fn: Any, name: str) -> CheckResult:
     hint = _ATTENTION_HINT
     if callable(fn):
         for kw, slip_hint in _ATTENTION_SLIPS:
@@ -75,7 +75,7 @@ def _check_attention(fn: Any) -> CheckResult:
             if diagnose(fn, cases, [(wrong, slip_hint)], "") == slip_hint:
                 hint = slip_hint
                 break
-    return check_function(fn, _attention, _ATTENTION_CASES, name="03.attention", hint=hint)
+    return check_function(fn, _attention, _ATTENTION_CASES, name=name, hint=hint)
 
 
 _MASK_SLIPS: list[tuple[Callable[[int], np.ndarray], str]] = [
@@ -92,8 +92,8 @@ _MASK_SLIPS: list[tuple[Callable[[int], np.ndarray], str]] = [
 ]
 
 
-@register("03.causal_mask", "boolean causal mask: True where query i may attend to key j <= i")
-def _checkcausal_mask(fn: Any) -> CheckResult:
+@register("causal_mask", "boolean causal mask: True where query i may attend to key j <= i")
+def _check_causal_mask(fn: Any, name: str) -> CheckResult:
     cases = [(1,), (3,), (6,)]
     hint = "return np.tril(np.ones((length, length), dtype=bool)): True on and below the diagonal."
     if callable(fn):
@@ -105,5 +105,5 @@ def _checkcausal_mask(fn: Any) -> CheckResult:
         except Exception:
             pass
         hint = diagnose(fn, cases[1:], _MASK_SLIPS, hint)
-    return check_function(fn, causal_mask, cases, name="03.causal_mask", atol=0, rtol=0,
+    return check_function(fn, causal_mask, cases, name=name, atol=0, rtol=0,
                           hint=hint)

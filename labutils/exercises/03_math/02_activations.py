@@ -1,5 +1,5 @@
-"""Chapter 3, notebook 02 (activation functions) exercises: ``"03.sigmoid_grad"`` and
-``"03.stable_softmax"``. Each checker compares the learner's function with the reference in
+"""Chapter 3, notebook 02 (activation functions) exercises: ``"03.02.sigmoid_grad"`` and
+``"03.02.stable_softmax"``. Each checker compares the learner's function with the reference in
 :mod:`labutils.scratch` on fixed inputs, and first runs a few probes that recognise the
 usual slips, so the hint names the actual mistake.
 """
@@ -48,9 +48,9 @@ def _sigmoid_grad_hint(fn: Any) -> str:
             "return s * (1 - s); it peaks at 0.25 for z = 0.")
 
 
-@register("03.sigmoid_grad", "derivative of the sigmoid: s(z) * (1 - s(z))")
-def _check_sigmoid_grad(fn: Any) -> CheckResult:
-    return check_function(fn, sigmoid_grad, _SIGMOID_CASES, name="03.sigmoid_grad",
+@register("sigmoid_grad", "derivative of the sigmoid: s(z) * (1 - s(z))")
+def _check_sigmoid_grad(fn: Any, name: str) -> CheckResult:
+    return check_function(fn, sigmoid_grad, _SIGMOID_CASES, name=name,
                           atol=1e-9, rtol=1e-7, hint=_sigmoid_grad_hint(fn))
 
 
@@ -71,7 +71,7 @@ def _softmax_hint(fn: Any) -> str:
             "row per example.")
 
 
-@register("03.stable_softmax", "numerically stable softmax along the last axis")
-def _check_stable_softmax(fn: Any) -> CheckResult:
-    return check_function(fn, softmax, _SOFTMAX_CASES, name="03.stable_softmax",
+@register("stable_softmax", "numerically stable softmax along the last axis")
+def _check_stable_softmax(fn: Any, name: str) -> CheckResult:
+    return check_function(fn, softmax, _SOFTMAX_CASES, name=name,
                           atol=1e-9, rtol=1e-7, hint=_softmax_hint(fn))
