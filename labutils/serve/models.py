@@ -32,9 +32,6 @@ from labutils.serve.signature import (
     TensorInfo,
 )
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-
 __all__ = ["Source", "resolve_sources", "load_source", "warm_up"]
 
 log = logging.getLogger("labutils.serve")
