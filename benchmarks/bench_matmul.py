@@ -11,14 +11,25 @@ import tensorflow as tf
 # isort: on
 
 N = 1024
-_rng = np.random.default_rng(0)
-_a64, _b64 = _rng.standard_normal((N, N)), _rng.standard_normal((N, N))
-_a32, _b32 = _a64.astype(np.float32), _b64.astype(np.float32)
-_ta, _tb = tf.constant(_a32), tf.constant(_b32)
+NOTES = f"One {N}x{N} matrix product per call; GFLOP/s = 2·N³ / time."
 
-BASELINE = "numpy float64"
-CASES = {
-    "numpy float64": lambda: _a64 @ _b64,
-    "numpy float32": lambda: _a32 @ _b32,
-    "tensorflow float32": lambda: tf.matmul(_ta, _tb).numpy(),
-}
+
+def run(h) -> None:
+    rng = np.random.default_rng(0)
+    a64, b64 = rng.standard_normal((N, N)), rng.standard_normal((N, N))
+    a32, b32 = a64.astype(np.float32), b64.astype(np.float32)
+    ta, tb = tf.constant(a32), tf.constant(b32)
+
+    def gflops(fn):
+        timed = h.timer(fn, calls=10)
+
+        def case():
+            p50 = timed()["p50"][0] / 1e3
+            return {"time": (p50 * 1e3, "ms"), "throughput": (2 * N**3 / p50 / 1e9, "GFLOP/s")}
+        return case
+
+    h.compare("matmul 1024", {
+        "numpy float64": gflops(lambda: a64 @ b64),
+        "numpy float32": gflops(lambda: a32 @ b32),
+        "tensorflow float32": gflops(lambda: tf.matmul(ta, tb).numpy()),
+    }, baseline="numpy float64")

@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
-"""Run every benchmark in this folder and print each case as a ratio to its baseline.
+"""Run the benchmarks in this folder and write their results tables.
 
-    python3 run.py bench              # all benchmarks
-    python3 run.py bench matmul       # only benchmarks whose name contains 'matmul'
+    python3 run.py bench              # every benchmark
+    python3 run.py bench serving      # only benchmarks whose name contains 'serving'
 
-A benchmark module ``bench_<name>.py`` defines ``BASELINE`` (a case name) and ``CASES``, a
-dict of name -> zero-argument callable. Each case is timed ``REPEATS`` times after a warm-up
-run and the best time is kept; ratios are computed against the baseline measured in the same
-run on the same machine, so they mean something anywhere, unlike raw seconds.
+Each ``bench_<name>.py`` defines ``run(h)`` (and optionally ``NOTES``, a paragraph for its
+table); the harness (``harness.py``) alternates the cases, repeats them and reports every
+metric as a ratio against the baseline measured in the same run. Results go to
+``benchmarks/results/<name>.md`` and ``.csv``, and ``benchmarks/results/README.md`` indexes
+them. Nothing here passes or fails: it measures.
 """
 
 from __future__ import annotations
@@ -18,34 +19,34 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-REPEATS = 5
+sys.path.insert(0, str(HERE))
 
-
-def best_time(fn, repeats: int = REPEATS) -> float:
-    """Best wall time of ``repeats`` calls after one warm-up call."""
-    fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+from harness import RESULTS, Harness, _atomic, write_results  # noqa: E402
 
 
 def main(argv: list[str]) -> int:
-    wanted = argv[0] if argv else ""
-    for path in sorted(HERE.glob("bench_*.py")):
-        if wanted not in path.stem:
-            continue
+    modules = sorted(HERE.glob("bench_*.py"))
+    names = [p.stem.removeprefix("bench_") for p in modules]
+    wanted = [n for n in names if not argv or any(a in n for a in argv)]
+    if not wanted:
+        print(f"no benchmark matches {argv}; valid names: {', '.join(names)}", file=sys.stderr)
+        return 2
+    for name in wanted:
+        path = HERE / f"bench_{name}.py"
         spec = importlib.util.spec_from_file_location(path.stem, path)
         mod = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(mod)
-        print(f"\n{path.stem}: {mod.__doc__.strip().splitlines()[0]}")
-        times = {name: best_time(fn) for name, fn in mod.CASES.items()}
-        base = times[mod.BASELINE]
-        for name, t in times.items():
-            tag = "  (baseline)" if name == mod.BASELINE else ""
-            print(f"  {name:<32} {t * 1e3:9.2f} ms   {base / t:6.2f}x{tag}")
+        print(f"\n{name}: {mod.__doc__.strip().splitlines()[0]}", flush=True)
+        h = Harness(name)
+        t0 = time.perf_counter()
+        mod.run(h)
+        out = write_results(name, h.rows, getattr(mod, "NOTES", ""))
+        print(f"  -> {out.relative_to(HERE.parent)} ({time.perf_counter() - t0:.0f} s)")
+    index = ["# Benchmark results", "",
+             "Each table was written by `python3 run.py bench NAME` on the machine it names.",
+             ""] + [f"- [{p.stem}]({p.name})" for p in sorted(RESULTS.glob("*.md"))
+                    if p.name != "README.md"]
+    _atomic(RESULTS / "README.md", "\n".join(index) + "\n")
     return 0
 
 
