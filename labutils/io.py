@@ -16,6 +16,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from labutils._files import publish_mode
 from labutils._validate import check_instance
 
 __all__ = ["save_model", "load_model"]
@@ -58,6 +59,7 @@ def save_model(model: Any, path: str | os.PathLike, *, overwrite: bool = False) 
     os.close(fd)
     try:
         model.save(tmp_name, overwrite=True)
+        publish_mode(tmp_name, path)
         os.replace(tmp_name, path)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import nbformat
 
+from labutils._files import publish_mode
+
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 TIME_BUDGET_S = 60.0
@@ -65,6 +67,7 @@ def write_atomic(nb: nbformat.NotebookNode, path: Path) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             nbformat.write(nb, fh)
+        publish_mode(tmp, path)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

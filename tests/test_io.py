@@ -100,3 +100,30 @@ def test_missing_and_corrupt_files(tmp_path):
 def test_save_requires_a_keras_model(tmp_path):
     with pytest.raises(TypeError, match="model must be a keras.Model; got str"):
         lio.save_model("model", tmp_path / "x.keras")
+
+
+def test_saved_files_are_not_made_private(tmp_path) -> None:
+    """Atomic writes go through mkstemp (mode 0600); the result gets the usual mode."""
+    import os
+    import stat
+
+    import nbformat
+
+    from labutils import nbtools
+    from labutils._files import publish_mode
+
+    old = os.umask(0o022)
+    try:
+        target = tmp_path / "nb.ipynb"
+        nbtools.write_atomic(nbformat.v4.new_notebook(), target)
+        assert stat.S_IMODE(target.stat().st_mode) == 0o644
+        target.chmod(0o640)  # an existing file keeps its own mode
+        nbtools.write_atomic(nbformat.v4.new_notebook(), target)
+        assert stat.S_IMODE(target.stat().st_mode) == 0o640
+        tmp = tmp_path / "t"
+        tmp.write_text("x")
+        tmp.chmod(0o600)
+        publish_mode(tmp, tmp_path / "new")
+        assert stat.S_IMODE(tmp.stat().st_mode) == 0o644
+    finally:
+        os.umask(old)
