@@ -174,6 +174,11 @@ def student_version(out_dir: Path, notebooks: list[Path] | None = None,
     return written
 
 
+def _shown(path: Path) -> str:
+    """A path for messages: relative to the course folder when inside it, else as given."""
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
 def main(argv: list[str]) -> int:
     usage = "usage: python -m labutils.nbtools {execute,lint,student} [ARGS]"
     if not argv:
@@ -187,14 +192,14 @@ def main(argv: list[str]) -> int:
             secs = execute(p)
             flag = "" if secs <= TIME_BUDGET_S else f"  OVER the {TIME_BUDGET_S:.0f} s budget"
             slow += bool(flag)
-            print(f"{secs:6.1f} s  {p.relative_to(ROOT)}{flag}", flush=True)
+            print(f"{secs:6.1f} s  {_shown(p)}{flag}", flush=True)
         return 1 if slow else 0
     if cmd == "lint":
         bad = 0
         for p in paths or all_notebooks():
             for problem in lint(p):
                 bad += 1
-                print(f"{p.relative_to(ROOT)}: {problem}")
+                print(f"{_shown(p)}: {problem}")
         print("notebook conventions: " + ("clean" if not bad else f"{bad} problems"))
         return 1 if bad else 0
     if cmd == "student":
