@@ -99,12 +99,24 @@ def test_ctrl_c_stops_lab_and_its_kernels_without_traceback(tmp_path) -> None:
         assert status == 200
         _, body = _get(f"http://127.0.0.1:{port}/api/kernels", method="POST")
         kernel_id = json.loads(body)["id"]
-        connection = tmp_path / f"kernel-{kernel_id}.json"
+        connection = Path(f"kernel-{kernel_id}.json")
         deadline = time.monotonic() + 30
         while kernel_pid is None and time.monotonic() < deadline:
             kernel_pid = _pid_with_arg(connection.name)
             time.sleep(0.3)
         assert kernel_pid is not None and _alive(kernel_pid)
+        # Wait until the kernel answers (a kernel interrupted while it is still importing
+        # prints its own traceback: Jupyter's business, not run.py's).
+        from jupyter_client import BlockingKernelClient
+
+        args = Path(f"/proc/{kernel_pid}/cmdline").read_bytes().decode().split("\0")
+        client = BlockingKernelClient(connection_file=args[args.index("-f") + 1])
+        client.load_connection_file()
+        client.start_channels()
+        try:
+            client.wait_for_ready(timeout=90)
+        finally:
+            client.stop_channels()
         proc.send_signal(signal.SIGINT)  # what Ctrl-C in the terminal sends run.py
         out, _ = proc.communicate(timeout=60)
     finally:
