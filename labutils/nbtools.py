@@ -104,6 +104,26 @@ def parameters_cell(nb) -> tuple[int, dict[str, object]] | None:
     return None
 
 
+_FAST_LINE = re.compile(r"^FAST\s*=\s*False\b", re.M)
+
+
+def with_fast(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The notebook with ``FAST = False`` turned into ``FAST = True`` *inside* its parameters
+    cell. Papermill's parameter injection adds a cell after that one, so sizes the cell
+    derives from FAST (``N = 2 if FAST else 10``) would keep their full values; rewriting the
+    line makes every derived size take its FAST value. ``ValueError`` if there is no such line.
+    """
+    found = parameters_cell(nb)
+    if found is None:
+        raise ValueError("notebook has no cell tagged 'parameters'")
+    cell = nb.cells[found[0]]
+    source, n = _FAST_LINE.subn("FAST = True", _src(cell))
+    if n != 1:
+        raise ValueError("the parameters cell must contain exactly one line 'FAST = False'")
+    cell.source = source
+    return nb
+
+
 def lint(path: Path) -> list[str]:
     """Every way ``path`` breaks the notebook conventions (empty list when it follows them)."""
     try:

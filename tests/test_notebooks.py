@@ -41,7 +41,8 @@ def student_release(tmp_path_factory) -> Path:
 @pytest.mark.notebook
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_student_release_runs_fast(path, student_release, tmp_path, monkeypatch) -> None:
-    """Every student notebook runs top to bottom under papermill with FAST=True: the
+    """Every student notebook runs top to bottom under papermill with FAST=True (set inside
+    its parameters cell, so derived sizes shrink too — nbtools.with_fast): the
     unedited exercise stubs run, and each check answers "not yet" instead of raising.
     (nbval runs the instructor's full notebook, solutions and strict checks included.)"""
     import papermill as pm
@@ -50,9 +51,10 @@ def test_student_release_runs_fast(path, student_release, tmp_path, monkeypatch)
     before = path.read_bytes()
     out = tmp_path / path.name
     monkeypatch.setenv("LABUTILS_STRICT_CHECKS", "0")  # inherited by the kernel
-    pm.execute_notebook(str(student), str(out), parameters={"FAST": True},
-                        kernel_name="python3", cwd=str(student.parent), progress_bar=False,
-                        log_output=False, execution_timeout=600)
+    fast = tmp_path / f"fast-{path.name}"
+    nbformat.write(nbtools.with_fast(nbformat.read(student, as_version=4)), fast)
+    pm.execute_notebook(str(fast), str(out), kernel_name="python3", cwd=str(student.parent),
+                        progress_bar=False, log_output=False, execution_timeout=600)
     nb = nbformat.read(out, as_version=4)
     assert not [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
     check_cells = [c for c in nb.cells if c.cell_type == "code" and CHECK_CALL.search(c.source)]
@@ -131,6 +133,16 @@ def test_lint_rejects_parameters_without_fast(tmp_path) -> None:
     nb = _good_notebook()
     nb.cells[2].source = "SEED = 0"
     assert "parameters cell does not define FAST" in _lint(nb, tmp_path)
+
+
+def test_with_fast_rewrites_the_parameters_cell() -> None:
+    nb = _good_notebook()
+    nb.cells[2].source = "FAST = False\nSEED = 0\nN = 2 if FAST else 10"
+    fast = nbtools.with_fast(nb)
+    assert fast.cells[2].source == "FAST = True\nSEED = 0\nN = 2 if FAST else 10"
+    nb.cells[2].source = "SEED = 0"
+    with pytest.raises(ValueError, match="exactly one line 'FAST = False'"):
+        nbtools.with_fast(nb)
 
 
 def test_papermill_fails_on_an_error_cell(tmp_path) -> None:
