@@ -24,7 +24,8 @@ from typing import Any
 import numpy as np
 
 __all__ = [
-    "CheckFailed", "CheckResult", "check", "check_function", "check_value", "diagnose",
+    "CheckFailed", "CheckResult", "check", "check_function", "check_function_or_slip",
+    "check_value", "diagnose",
     "exercises", "not_yet", "register", "try_call",
 ]
 
@@ -169,6 +170,25 @@ def diagnose(fn: Callable[..., Any], cases: Sequence[tuple[Any, ...]],
                for a, e in zip(answers, expected, strict=True)):
             return hint
     return default
+
+
+def check_function_or_slip(fn: Any, name: str, reference: Callable[..., Any],
+                           cases: Sequence[tuple[Any, ...]],
+                           slips: Sequence[tuple[Callable[..., Any], str]], default_hint: str,
+                           tol: float = 0.0) -> CheckResult:
+    """The common checker recipe: "not yet" for a missing function or the unedited stub (it
+    returns None), else :func:`check_function` against ``reference`` on ``cases`` with the
+    hint of the first known slip that ``fn`` reproduces (:func:`diagnose`)."""
+    if not callable(fn):
+        return not_yet(name, "function")
+    try:
+        unanswered = fn(*copy.deepcopy(cases[0])) is None
+    except Exception:  # reported with its input by check_function
+        unanswered = False
+    if unanswered:
+        return not_yet(name)
+    hint = diagnose(fn, cases, slips, default_hint)
+    return check_function(fn, reference, cases, name=name, atol=tol, rtol=tol, hint=hint)
 
 
 def register(name: str, description: str = "") -> Callable[[Callable], Callable]:

@@ -109,3 +109,15 @@ def test_try_call_swallows_failures() -> None:
     assert checks.try_call(lambda: None) is None
     np.testing.assert_array_equal(checks.try_call(lambda x: [x, 2], 1), [1.0, 2.0])
     assert np.isinf(checks.try_call(lambda: np.exp(np.float64(1000))))  # no warning raised
+
+
+def test_check_function_or_slip(lenient) -> None:
+    ref = lambda x: np.maximum(0, x)  # noqa: E731
+    cases = [(np.array([1.0, -2.0]),), (np.array([-0.5, 3.0]),)]
+    slips = [(lambda x: x, "you forgot the ReLU")]
+    assert "no function yet" in checks.check_function_or_slip(None, "n", ref, cases, slips, "d").message
+    assert "no answer yet" in checks.check_function_or_slip(lambda x: None, "n", ref, cases, slips,
+                                                            "d").message
+    res = checks.check_function_or_slip(lambda x: x, "n", ref, cases, slips, "general")
+    assert not res and "forgot the ReLU" in res.message
+    assert checks.check_function_or_slip(ref, "n", ref, cases, slips, "general")

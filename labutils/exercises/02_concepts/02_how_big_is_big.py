@@ -11,23 +11,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from labutils.checks import CheckResult, check_function, diagnose, not_yet, register
+from labutils.checks import CheckResult, check_function_or_slip, register
 
-
-def _run(fn: Any, name: str, reference: Any, cases: list[tuple[Any, ...]],
-         slips: list[tuple[Any, str]], default_hint: str, tol: float = 0.0) -> CheckResult:
-    """The shared recipe: "not yet" for a missing function or the unedited stub (it returns
-    None), else compare with ``reference`` on ``cases``, naming the first known slip."""
-    if not callable(fn):
-        return not_yet(name, "function")
-    try:
-        unanswered = fn(*cases[0]) is None
-    except Exception:  # reported with its input by check_function
-        unanswered = False
-    if unanswered:
-        return not_yet(name)
-    hint = diagnose(fn, cases, slips, default_hint)
-    return check_function(fn, reference, cases, name=name, atol=tol, rtol=tol, hint=hint)
+_run = check_function_or_slip  # not yet / slip-specific hint / compare
 
 
 # --- adam_training_bytes ---------------------------------------------------------------------
