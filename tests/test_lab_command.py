@@ -3,6 +3,7 @@ news or update checks, and Ctrl-C stops it and its kernels cleanly."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -62,6 +63,28 @@ def _pid_with_arg(text: str) -> int | None:
     return None
 
 
+def _stop_everything(proc: subprocess.Popen, marker: str) -> str:
+    """Stop run.py (which stops JupyterLab) and, should anything survive — JupyterLab runs in
+    its own session — every process whose command line holds ``marker`` (the test's own
+    runtime folder). Returns run.py's output."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+    try:
+        out, _ = proc.communicate(timeout=45)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, _ = proc.communicate()
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        pid = _pid_with_arg(marker)
+        while pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, sig)
+            time.sleep(1.0 if sig == signal.SIGTERM else 0.2)
+            nxt = _pid_with_arg(marker)
+            pid = None if nxt == pid and sig == signal.SIGTERM else nxt
+    return out or ""
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -82,8 +105,7 @@ def test_lab_command_serves_lab_page_without_news(tmp_path) -> None:
             _, settings = _get(f"http://127.0.0.1:{port}/lab/api/settings/"
                                "@jupyterlab/apputils-extension:notification")
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        out, _ = proc.communicate(timeout=30)
+        out = _stop_everything(proc, str(tmp_path))
     assert status == 200, f"JupyterLab did not answer 200 on /lab; its output:\n{out[-3000:]}"
     assert "JupyterLab" in body
     defaults = json.loads(settings)["schema"]["properties"]  # overrides.json sets defaults
@@ -121,7 +143,7 @@ def test_ctrl_c_stops_lab_and_its_kernels_without_traceback(tmp_path) -> None:
         out, _ = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
+            out = _stop_everything(proc, str(tmp_path))
     assert "Traceback" not in out, out[-3000:]
     assert "JupyterLab stopped" in out, out[-3000:]
     assert proc.returncode == 0
