@@ -12,7 +12,15 @@ from typing import Any
 
 import numpy as np
 
-from labutils.checks import CheckResult, check_function, check_value, diagnose, not_yet, register
+from labutils.checks import (
+    CheckResult,
+    check_function,
+    check_function_or_slip,
+    check_value,
+    diagnose,
+    not_yet,
+    register,
+)
 
 # --- breakeven_day -------------------------------------------------------------------------
 
@@ -44,18 +52,9 @@ _BREAKEVEN_SLIPS = [
 
 @register("breakeven_day", "days until inference FLOPs (2·N per token) equal training (6·N·D)")
 def _check_breakeven_day(fn: Any, name: str) -> CheckResult:
-    if callable(fn):
-        try:
-            if fn(*_BREAKEVEN_CASES[0]) is None:
-                return not_yet(name)
-        except Exception:  # check_function reports it with its input
-            pass
-    hint = diagnose(fn, _BREAKEVEN_CASES, _BREAKEVEN_SLIPS,
-                    "training once costs 6·N·D FLOPs; serving costs 2·N FLOPs per token, "
-                    "tokens_per_day tokens a day; divide the first by the daily cost.") \
-        if callable(fn) else ""
-    return check_function(fn, _breakeven, _BREAKEVEN_CASES, name=name, rtol=1e-9, atol=0.0,
-                          hint=hint)
+    return check_function_or_slip(fn, name, _breakeven, _BREAKEVEN_CASES, _BREAKEVEN_SLIPS,
+                                  "training once costs 6·N·D FLOPs; serving costs 2·N FLOPs per token, "
+                                  "tokens_per_day tokens a day; divide the first by the daily cost.", tol=1e-9)
 
 
 # --- best_batch ----------------------------------------------------------------------------

@@ -10,7 +10,13 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from labutils.checks import CheckResult, check_function, check_value, diagnose, not_yet, register
+from labutils.checks import (
+    CheckResult,
+    check_function_or_slip,
+    check_value,
+    not_yet,
+    register,
+)
 
 # --- input_spec -----------------------------------------------------------------------------
 
@@ -112,15 +118,6 @@ _LATENCY_SLIPS = [
 
 @register("mean_latency", "Little's law: mean latency = concurrent clients / requests per second")
 def _check_mean_latency(fn: Any, name: str) -> CheckResult:
-    if callable(fn):
-        try:
-            if fn(*_LATENCY_CASES[0]) is None:
-                return not_yet(name)
-        except Exception:  # check_function reports it with its input
-            pass
-    hint = diagnose(fn, _LATENCY_CASES, _LATENCY_SLIPS,
+    return check_function_or_slip(fn, name, _mean_latency, _LATENCY_CASES, _LATENCY_SLIPS,
                     "each of the c clients always has exactly one request in the server, so "
-                    "c = rate × mean latency (Little's law); solve for the latency.") \
-        if callable(fn) else ""
-    return check_function(fn, _mean_latency, _LATENCY_CASES, name=name, rtol=1e-9, atol=0.0,
-                          hint=hint)
+                    "c = rate × mean latency (Little's law); solve for the latency.", tol=1e-9)
