@@ -14,18 +14,62 @@ import time
 from typing import Any
 
 import keras  # labutils/__init__ (via labutils._tfenv) has set the TF environment
+import numpy as np
 
 from labutils._validate import check_instance, fraction
 from labutils._validate import positive_int as _positive_int
 from labutils.env import check_seed, seeded
 
-__all__ = ["EpochLogger", "fit"]
+__all__ = ["EpochLogger", "fit", "shuffled_dataset"]
 
 
 def _format_logs(logs: dict[str, float]) -> str:
     # loss first, then training metrics, then validation ones: "loss 0.1234 · accuracy 0.9620"
     keys = sorted(logs, key=lambda k: (k.startswith("val_"), k != "loss" and k != "val_loss", k))
     return " · ".join(f"{k} {float(logs[k]):.4f}" for k in keys if k != "learning_rate")
+
+
+def _is_arrays(x: Any) -> bool:
+    """True for a NumPy array, or a list/tuple/dict of them (a multi-input model's ``x``)."""
+    if isinstance(x, np.ndarray):
+        return True
+    if isinstance(x, dict):
+        return bool(x) and all(isinstance(v, np.ndarray) for v in x.values())
+    if isinstance(x, (list, tuple)):
+        return bool(x) and all(isinstance(v, np.ndarray) for v in x)
+    return False
+
+
+def _rows(x: Any) -> int:
+    first = x if isinstance(x, np.ndarray) else next(iter(x.values() if isinstance(x, dict) else x))
+    return int(first.shape[0])
+
+
+def _slice(x: Any, sl: slice) -> Any:
+    if isinstance(x, np.ndarray):
+        return x[sl]
+    if isinstance(x, dict):
+        return {k: v[sl] for k, v in x.items()}
+    return type(x)(v[sl] for v in x)
+
+
+def shuffled_dataset(x: Any, y: Any = None, *, batch_size: int = 32, seed: int = 0) -> Any:
+    """A ``tf.data.Dataset`` of ``(x, y)`` batches in a new order every epoch, drawn from
+    ``seed``: the same seed gives the same sequence of epoch orders. :func:`fit` uses it because
+    Keras 3's own ``shuffle=True`` on arrays repeats one permutation in every epoch once a
+    global seed is set (as ``keras.utils.set_random_seed`` and ``labutils.setup`` do), so
+    minibatches never mix differently from epoch to epoch.
+    """
+    import tensorflow as tf
+
+    batch_size = _positive_int("batch_size", batch_size)
+    seed = check_seed(seed)
+    n = _rows(x)
+    tensors = tf.nest.map_structure(tf.convert_to_tensor, (x,) if y is None else (x, y))
+    order = tf.data.Dataset.range(n).shuffle(n, seed=seed, reshuffle_each_iteration=True)
+    return order.batch(batch_size).map(
+        lambda idx: tf.nest.map_structure(lambda t: tf.gather(t, idx), tensors),
+        num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
 
 
 class EpochLogger(keras.callbacks.Callback):
@@ -71,7 +115,8 @@ def fit(model: keras.Model, x: Any, y: Any = None, *, validation_data: Any = Non
     ``early_stopping_patience=p`` training stops after ``p`` epochs without improvement of
     ``monitor`` (default ``val_loss`` when there is validation data, else ``loss``) and the best
     epoch's weights are restored. Note: ``validation_split`` takes the *last* fraction of the
-    arrays before shuffling, so shuffle sorted data first or pass ``validation_data``.
+    arrays before shuffling, so shuffle sorted data first or pass ``validation_data``. Arrays
+    are fed through :func:`shuffled_dataset`, so every epoch sees a new order.
     """
     check_instance("model", model, keras.Model, "a keras.Model")
     if getattr(model, "optimizer", None) is None or not getattr(model, "compiled", True):
@@ -103,10 +148,23 @@ def fit(model: keras.Model, x: Any, y: Any = None, *, validation_data: Any = Non
     if verbose_progress:
         all_callbacks.append(EpochLogger(epochs))
     with seeded(seed):
+        if shuffle is True and _is_arrays(x) and (y is None or _is_arrays(y)):
+            # Keras' own shuffle repeats one order every epoch under a global seed (see
+            # shuffled_dataset); split off validation_split's *last* rows first, as Keras does.
+            if validation_split > 0:
+                n_train = int(_rows(x) * (1.0 - validation_split))  # Keras' own split point
+                head, tail = slice(0, n_train), slice(n_train, None)
+                validation_data = (_slice(x, tail),) if y is None else \
+                    (_slice(x, tail), _slice(y, tail))
+                x, y = _slice(x, head), (None if y is None else _slice(y, head))
+                validation_split = 0.0
+            shuffle_seed = seed if seed is not None else int(np.random.randint(2**31 - 1))
+            x, y = shuffled_dataset(x, y, batch_size=batch_size, seed=shuffle_seed), None
+            shuffle = False  # the dataset shuffles; Keras would only warn that it ignores it
         history = model.fit(x, y, validation_data=validation_data,
                             validation_split=validation_split, epochs=epochs,
-                            batch_size=batch_size, callbacks=all_callbacks, shuffle=shuffle,
-                            verbose=0)
+                            batch_size=None if y is None and not _is_arrays(x) else batch_size,
+                            callbacks=all_callbacks, shuffle=shuffle, verbose=0)
     if stopper is not None and verbose_progress and stopper.best_epoch is not None:
         stopped = f"stopped early at epoch {stopper.stopped_epoch + 1}; " \
             if stopper.stopped_epoch > 0 else ""

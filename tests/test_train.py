@@ -115,3 +115,33 @@ def test_fit_validates_arguments(small_digits):
     with pytest.raises(ValueError, match=r"seed must be an int in \[0, 4294967296\) or None"):
         T.fit(model, x, y, seed=-1)
 
+
+
+def test_every_epoch_sees_a_new_order_even_under_a_global_seed():
+    """Keras 3's own ``shuffle=True`` repeats one permutation every epoch once a global seed is
+    set; fit feeds arrays through shuffled_dataset, whose order changes per epoch and repeats
+    per seed."""
+    import keras
+
+    x = np.arange(40, dtype="float32").reshape(-1, 1)
+    keras.utils.set_random_seed(0)
+
+    def epoch_orders(seed):
+        ds = T.shuffled_dataset(x, x, batch_size=40, seed=seed)
+        return [tuple(xb.numpy().ravel()) for _ in range(3) for xb, _ in ds]
+
+    first = epoch_orders(1)
+    assert len(set(first)) == 3  # three different epoch orders
+    assert all(sorted(o) == list(range(40)) for o in first)  # each a permutation
+    assert epoch_orders(1) == first and epoch_orders(2) != first
+
+
+def test_validation_split_takes_the_last_rows_like_keras(small_digits):
+    x, y, _, _ = small_digits
+    model = M.build_mlp(64, (8,), n_outputs=10, seed=0)
+    h = T.fit(model, x, y, validation_split=0.25, epochs=1, batch_size=30, seed=0,
+              verbose_progress=False)
+    expected = model.evaluate(x[90:], y[90:], verbose=0, return_dict=True)["loss"]
+    assert h.history["val_loss"][0] == pytest.approx(expected, rel=1e-5)
+    with pytest.raises(ValueError, match="batch_size"):
+        T.shuffled_dataset(x, y, batch_size=0)
