@@ -2,7 +2,7 @@
 
     python -m labutils.nbtools execute [PATH...]   run top to bottom, store real outputs
     python -m labutils.nbtools lint [PATH...]      check the course conventions
-    python -m labutils.nbtools student OUT_DIR     copy notebooks without solution cells
+    python -m labutils.nbtools student OUT_DIR [--chapter CH]   student edition (no solutions)
 
 Paths default to every ``notebooks/*/*.ipynb``. Files are written to a temporary file in
 the same folder and moved into place only after success, so a failed run never leaves a
@@ -172,25 +172,81 @@ def lint(path: Path) -> list[str]:
     return problems
 
 
+def chapters() -> list[str]:
+    """The chapter folders under ``notebooks/`` that hold notebooks, sorted."""
+    return sorted({p.parent.name for p in all_notebooks()})
+
+
+def _student_cells(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Drop solution cells; clear the outputs of the exercise section (stubs and checks, whose
+    stored outputs would give the answers away); keep the body's outputs as reference."""
+    nb.cells = [c for c in nb.cells if "solution" not in c.metadata.get("tags", [])]
+    in_exercises = False
+    for c in nb.cells:
+        if c.cell_type == "markdown" and c.source.lstrip().startswith("## Exercises"):
+            in_exercises = True
+        if c.cell_type == "markdown" and c.source.lstrip().startswith("## Summary"):
+            in_exercises = False
+        if c.cell_type == "code" and (in_exercises or "exercise" in c.metadata.get("tags", [])
+                                      or "check(" in c.source):
+            c.outputs, c.execution_count = [], None
+    return nb
+
+
+STUDENT_README = """# Large Models Lab (大模型实验室) - student edition
+
+{scope}: {n} notebooks, {k} exercises. The reference solutions are removed; everything else,
+including the outputs of the lessons themselves, is as your instructor's edition shows it.
+
+## How to work
+1. Open these notebooks in the course's JupyterLab: in a clone of the course, run
+   `python3 run.py lab` once (it sets everything up, then works offline), and open this folder.
+2. Run each notebook from the top. The `parameters` cell has `FAST = False` (set it to `True`
+   for a quick run) and `SEED = 0`.
+3. At the end of each notebook, fill in each exercise cell (it returns `None` until you do)
+   and run the `check("...")` cell below it. It answers at once: "Not yet" while the exercise
+   is unanswered, a hint naming what differs when it is wrong, and a confirmation when right.
+
+## Contents
+{contents}
+"""
+
+
 def student_version(out_dir: Path, notebooks: list[Path] | None = None,
-                    root: Path = NOTEBOOKS) -> list[Path]:
-    """Write student copies (solution cells dropped, outputs cleared) into a new ``out_dir``,
-    keeping each notebook's path relative to ``root``. Refuses a non-empty ``out_dir``
-    rather than overwrite anything there."""
+                    root: Path = NOTEBOOKS, chapter: list[str] | None = None) -> list[Path]:
+    """Write student copies into a new ``out_dir``: solution cells dropped, the exercise
+    section's outputs cleared, each notebook at its path relative to ``root``, plus a
+    ``README.md`` for learners. ``chapter`` limits the release to those chapter folders
+    (e.g. ``["03_math"]``). Refuses a non-empty ``out_dir`` rather than overwrite anything."""
     out_dir = Path(out_dir)
     if out_dir.exists() and any(out_dir.iterdir()):
         raise FileExistsError(f"{out_dir} is not empty; choose a new folder (nothing was written)")
-    written = []
-    for path in notebooks or all_notebooks():
-        nb = nbformat.read(path, as_version=4)
-        nb.cells = [c for c in nb.cells if "solution" not in c.metadata.get("tags", [])]
-        for c in nb.cells:
-            if c.cell_type == "code":
-                c.outputs, c.execution_count = [], None
-        target = out_dir / Path(path).relative_to(root)
+    paths = list(notebooks or all_notebooks())
+    if chapter:
+        valid = sorted({Path(p).parent.name for p in paths})
+        for ch in chapter:
+            if ch not in valid:
+                raise ValueError(f"chapter must be one of {', '.join(valid)}; got {ch!r}")
+        paths = [p for p in paths if Path(p).parent.name in chapter]
+    written, lines, n_ex = [], [], 0
+    for path in paths:
+        nb = _student_cells(nbformat.read(path, as_version=4))
+        k = sum("exercise" in c.metadata.get("tags", []) for c in nb.cells)
+        n_ex += k
+        rel = Path(path).relative_to(root)
+        title = next((c.source.splitlines()[0].lstrip("# ").strip() for c in nb.cells
+                      if c.cell_type == "markdown" and c.source.strip()), rel.stem)
+        lines.append(f"- `{rel.as_posix()}` - {title} ({k} exercises)")
+        target = out_dir / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(clean(nb), target)
         written.append(target)
+    scope = f"Chapter {', '.join(chapter)}" if chapter else "The whole course"
+    readme = STUDENT_README.format(scope=scope, n=len(written), k=n_ex,
+                                   contents="\n".join(lines))
+    tmp = out_dir / ".README.md.tmp"
+    tmp.write_text(readme, encoding="utf-8")
+    os.replace(tmp, out_dir / "README.md")
     return written
 
 
@@ -223,11 +279,21 @@ def main(argv: list[str]) -> int:
         print("notebook conventions: " + ("clean" if not bad else f"{bad} problems"))
         return 1 if bad else 0
     if cmd == "student":
-        if len(args) != 1:
-            print("usage: python -m labutils.nbtools student OUT_DIR", file=sys.stderr)
+        chosen = [args[i + 1] for i, a in enumerate(args[:-1]) if a == "--chapter"]
+        rest = [a for i, a in enumerate(args) if a != "--chapter"
+                and (i == 0 or args[i - 1] != "--chapter")]
+        if len(rest) != 1 or args.count("--chapter") != len(chosen):
+            print("usage: python -m labutils.nbtools student OUT_DIR [--chapter CH ...]\n"
+                  f"chapters: {', '.join(chapters())}", file=sys.stderr)
             return 2
-        for t in student_version(Path(args[0])):
+        try:
+            written = student_version(Path(rest[0]), chapter=chosen or None)
+        except (ValueError, FileExistsError) as exc:
+            print(exc, file=sys.stderr)
+            return 2
+        for t in written:
             print(t)
+        print(f"{len(written)} notebooks and README.md written to {rest[0]}")
         return 0
     print(f"unknown command {cmd!r}; valid: execute, lint, student\n{usage}", file=sys.stderr)
     return 2

@@ -26,9 +26,15 @@ def _ids_used(path: Path) -> list[str]:
     return [m for c in nb.cells if c.cell_type == "code" for m in CHECK_CALL.findall(c.source)]
 
 
-def _toc_files() -> list[str]:
+def _toc_chapters() -> list[dict]:
     toc = yaml.safe_load((ROOT / "book" / "_toc.yml").read_text(encoding="utf-8"))
-    return [ch["file"] for part in toc.get("parts", []) for ch in part.get("chapters", [])]
+    return [ch for part in toc.get("parts", []) for ch in part.get("chapters", [])]
+
+
+def _toc_files() -> list[str]:
+    """Every file the book lists: the chapter landing pages and their sections (notebooks)."""
+    return [f for ch in _toc_chapters()
+            for f in [ch["file"], *(s["file"] for s in ch.get("sections", []))]]
 
 
 @pytest.mark.parametrize("path", nbtools.all_notebooks(),
@@ -69,6 +75,24 @@ def test_every_notebook_is_in_the_toc_and_every_toc_entry_exists() -> None:
     missing = [f for f in toc if not (ROOT / f).with_suffix(".ipynb").exists()
                and not (ROOT / f).with_suffix(".md").exists()]
     assert missing == [], "book/_toc.yml lists files that do not exist"
+
+
+def test_each_chapter_has_a_landing_page_that_links_its_notebooks_in_order() -> None:
+    """Chapter ``notebooks/<ch>/`` has the landing page ``book/chapters/<ch>.md`` in the TOC,
+    its sections are exactly that folder's notebooks, and the page links each one (``{doc}``
+    role) in the TOC's order, so a reader sees the same sequence on the page and in the menu."""
+    chapters = _toc_chapters()
+    seen = set()
+    for ch in chapters:
+        page = ROOT / (ch["file"] + ".md")
+        assert ch["file"].startswith("book/chapters/") and page.exists(), ch["file"]
+        name = page.stem
+        sections = [s["file"] for s in ch.get("sections", [])]
+        assert sections and all(f.startswith(f"notebooks/{name}/") for f in sections), name
+        links = re.findall(r"\{doc\}`/(notebooks/[^`]+)`", page.read_text(encoding="utf-8"))
+        assert links == sections, f"{page.name} must link {sections} in this order"
+        seen.add(name)
+    assert seen == {p.parent.name for p in nbtools.all_notebooks()}
 
 
 def test_a_broken_module_breaks_only_its_own_notebook(tmp_path, monkeypatch) -> None:

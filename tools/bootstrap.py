@@ -167,7 +167,7 @@ def ensure_env() -> Path:
                 "(or python3.11-venv), then run the command again."
             )
     say("installing the course and its dependencies (first time: a few minutes) ...")
-    pip_install(py, f"{ROOT}[dev]")
+    pip_install(py, f"{ROOT}[dev,book]")  # book: the test suite builds the book too
     install_lab_settings(py)
     write_atomic(STAMP, wanted_stamp())
     return py
@@ -337,15 +337,14 @@ def cmd_lock(args: list[str]) -> int:
 
 
 def cmd_book(args: list[str]) -> int:
-    """Build the static book from the notebooks' stored outputs (Jupyter Book 1.x, offline)."""
+    """Build the static book from the notebooks' stored outputs (Jupyter Book 1.x, offline;
+    warnings are errors). The site lands in book/_build/html."""
     py = ensure_env()
     if subprocess.call([str(py), "-c", "import jupyter_book"], cwd=ROOT,
                        stderr=subprocess.DEVNULL) != 0:
         say("installing jupyter-book (first time only) ...")
         pip_install(py, f"{ROOT}[book]")
-    jb = py.parent / ("jupyter-book.exe" if os.name == "nt" else "jupyter-book")
-    return run([jb, "build", ".", "--config", "book/_config.yml",
-                "--toc", "book/_toc.yml", "--path-output", "book", *args])
+    return run([py, "-m", "labutils.book", "build", *args])
 
 
 COMMANDS = ("lab", "test", "doctor", "reinstall", "lock", "notebooks", "lint", "student",
