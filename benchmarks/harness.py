@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 RESULTS = Path(__file__).resolve().parent / "results"
-HIGHER_IS_BETTER = {"samples/s", "requests/s", "GFLOP/s", "rows/s", "x"}
+HIGHER_IS_BETTER = {"samples/s", "requests/s", "GFLOP/s", "rows/s", "x", "accuracy"}
 
 
 @dataclass
