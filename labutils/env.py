@@ -103,8 +103,10 @@ def setup(seed: int = 0, *, tensorflow: bool = True, deterministic: bool = True)
     tf_version = keras_version = None
     device = "CPU"
     if tensorflow:
+        from labutils._tfenv import import_tensorflow_quietly
+
+        tf = import_tensorflow_quietly()
         import keras
-        import tensorflow as tf
 
         tf.get_logger().setLevel("ERROR")
         keras.utils.set_random_seed(seed)  # Python, NumPy and TF in one call

@@ -87,3 +87,18 @@ def test_seeded_repeats_inside_and_restores_python_and_numpy_after() -> None:
         np.random.seed(99)
         raise RuntimeError
     assert np.random.rand() == np.random.RandomState(11).rand()
+
+
+def test_setup_prints_no_tensorflow_startup_notices():
+    """On CPUs where oneDNN is on, TensorFlow's C++ side prints two start-up notices at import
+    even at TF_CPP_MIN_LOG_LEVEL=3; setup imports TensorFlow with exactly those filtered out,
+    so a notebook's first cell shows no red stderr box."""
+    import subprocess
+    import sys
+
+    from labutils._tfenv import STARTUP_NOTICES
+
+    done = subprocess.run([sys.executable, "-c", "import labutils; print(labutils.setup(0))"],
+                          capture_output=True, text=True, check=True)
+    assert "seed 0" in done.stdout
+    assert not any(n in done.stderr for n in STARTUP_NOTICES), done.stderr
