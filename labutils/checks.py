@@ -25,7 +25,7 @@ import numpy as np
 
 __all__ = [
     "CheckFailed", "CheckResult", "check", "check_function", "check_function_or_slip",
-    "check_value", "diagnose",
+    "check_value", "diagnose", "finish",
     "exercises", "not_yet", "register", "try_call",
 ]
 
@@ -57,10 +57,17 @@ def _strict() -> bool:
     return os.environ.get("LABUTILS_STRICT_CHECKS", "") not in {"", "0", "false", "False"}
 
 
-def _finish(result: CheckResult) -> CheckResult:
+def finish(result: CheckResult) -> CheckResult:
+    """Return a checker's own ``CheckResult`` the way every helper here does: a failure raises
+    :class:`CheckFailed` under ``LABUTILS_STRICT_CHECKS=1`` (tests and CI), else is returned.
+    Use it in a checker that builds its message itself: ``finish(CheckResult(name, ok, msg))``.
+    """
     if not result.passed and _strict():
         raise CheckFailed(str(result))
     return result
+
+
+_finish = finish  # the name used inside this module
 
 
 def _short(x: Any) -> str:

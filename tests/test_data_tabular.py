@@ -74,7 +74,7 @@ def test_specific_columns_and_values():
 
 def test_catalog_lists_and_describes():
     names = list_datasets()
-    assert names == sorted(names) and len(names) == 15
+    assert names == sorted(names) and len(names) == 16
     assert set(EXPECTED) <= set(names)
     assert list_datasets("timeseries") == ["air_passengers", "chicago_ridership"]
     assert "Ames" in describe_dataset("ames")

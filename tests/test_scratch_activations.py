@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -111,14 +112,61 @@ def test_activation_backward_matches_tape_for_every_activation() -> None:
                                np.einsum("bi,bij->bj", upstream, J), rtol=1e-10, atol=1e-15)
 
 
+def _gelu_with_float32_constants(z: np.ndarray, approximate: bool) -> np.ndarray:
+    """GELU as tf.nn.gelu computes it in float64: its constants 1/sqrt(2) (exact form) and
+    0.044715 (tanh form) pass through ``math_ops.cast(python_float, float64)``, which makes
+    a float32 tensor first, so they arrive rounded to float32."""
+    from scipy.special import erfc
+
+    if approximate:
+        c = float(np.float32(0.044715))
+        return 0.5 * z * (1.0 + np.tanh(0.7978845608028654 * (z + c * z**3)))
+    return 0.5 * z * erfc(-z * float(np.float32(0.7071067811865476)))
+
+
+@pytest.mark.parametrize("approximate", [False, True])
+def test_gelu_both_forms_match_keras_and_tape(approximate: bool) -> None:
+    z = tf.Variable(Z, dtype=tf.float64)
+    with tf.GradientTape() as tape:
+        out = keras.activations.gelu(z, approximate=approximate)
+        total = tf.reduce_sum(out)
+    keras_value, keras_grad = out.numpy(), tape.gradient(total, z).numpy()
+    # Keras/TF round one constant to float32 even in float64: agreement to ~1e-7 ...
+    np.testing.assert_allclose(A.gelu(Z, approximate=approximate), keras_value, rtol=1e-6,
+                               atol=1e-9)
+    np.testing.assert_allclose(A.gelu_grad(Z, approximate=approximate), keras_grad,
+                               rtol=1e-6, atol=1e-9)
+    # ... and with that rounding reproduced, to float64 precision: it is the only difference.
+    np.testing.assert_allclose(_gelu_with_float32_constants(Z, approximate), keras_value,
+                               rtol=1e-12, atol=1e-14)  # 1 + tanh cancels in the tail
+    upstream = RNG.normal(size=Z.shape)
+    np.testing.assert_allclose(A.activation_backward("gelu", Z, upstream),
+                               upstream * A.gelu_grad(Z), rtol=1e-15)
+
+
+def test_gelu_exact_values() -> None:
+    assert A.gelu(np.array(0.0)) == 0.0 and A.gelu_grad(np.array(0.0)) == 0.5
+    assert A.gelu(np.array(0.0), approximate=True) == 0.0
+    assert A.gelu_grad(np.array(0.0), approximate=True) == 0.5
+    # z * Phi(z) with Phi(1) = 0.841344746068543 (the standard normal table)
+    assert A.gelu(np.array(1.0)) == pytest.approx(0.841344746068543, rel=1e-14)
+    # the minimum: gelu' = Phi(z) + z phi(z) = 0 near z = -0.7518, value about -0.16997
+    z = np.linspace(-1.5, 0.0, 150001)
+    assert z[np.argmin(A.gelu(z))] == pytest.approx(-0.7518, abs=1e-4)
+    assert A.gelu(z).min() == pytest.approx(-0.16997, abs=1e-5)
+    assert A.gelu(np.array(-40.0)) == pytest.approx(-40.0 * 3.655893540915e-350, abs=1e-300)
+    with pytest.raises(TypeError, match="approximate must be True or False"):
+        A.gelu(Z, approximate="tanh")
+
+
 # ---------------------------------------------------------------- lookup and errors
 def test_get_activation_and_errors() -> None:
     assert A.get_activation("relu") is A.relu
     assert A.get_activation(None) is A.linear
-    assert set(A.ACTIVATIONS) == {"linear", "relu", "sigmoid", "tanh", "softmax"}
+    assert set(A.ACTIVATIONS) == {"linear", "relu", "sigmoid", "tanh", "softmax", "gelu"}
     with pytest.raises(ValueError, match=r"activation must be one of .*'relu'.*got 'rleu'"):
         A.get_activation("rleu")
     with pytest.raises(ValueError, match="activation must be one of"):
-        A.activation_backward("gelu", Z, Z)
+        A.activation_backward("swish", Z, Z)
     with pytest.raises(ValueError, match="at least 1 dimension"):
         A.softmax_jacobian(np.array(1.0))

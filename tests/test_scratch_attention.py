@@ -9,8 +9,11 @@ import pytest
 
 from labutils.scratch.attention import (
     MultiHeadAttention,
+    merge_heads,
+    positional_rotation,
     scaled_dot_product_attention,
     sinusoidal_positional_encoding,
+    split_heads,
 )
 
 RNG = np.random.default_rng(4)
@@ -207,3 +210,66 @@ def test_causal_mask_is_lower_triangular_and_validated() -> None:
     assert causal_mask(1).dtype == bool
     with pytest.raises(ValueError, match="length must be a positive int"):
         causal_mask(0)
+
+
+# ---------------------------------------------------------------- heads and rotations
+def test_split_and_merge_heads_exact_layout() -> None:
+    x = np.arange(2 * 3 * 4).reshape(2, 3, 4)  # batch 2, 3 tokens, d = 4
+    h = split_heads(x, 2)
+    assert h.shape == (2, 2, 3, 2)
+    # head 0 of batch 0 holds features 0-1 of every token, head 1 features 2-3
+    np.testing.assert_array_equal(h[0, 0], [[0, 1], [4, 5], [8, 9]])
+    np.testing.assert_array_equal(h[0, 1], [[2, 3], [6, 7], [10, 11]])
+    np.testing.assert_array_equal(h[1, 1, 2], [22, 23])
+    np.testing.assert_array_equal(merge_heads(h), x)
+    np.testing.assert_array_equal(split_heads(x, 1)[:, 0], x)
+
+
+def test_split_heads_makes_tokens_attend_to_each_other() -> None:
+    x = RNG.normal(size=(1, T, D))
+    out = merge_heads(scaled_dot_product_attention(*(split_heads(x, 2),) * 3)[0])
+    x2 = x.copy()
+    x2[0, -1] += 1.0  # change the last token only
+    out2 = merge_heads(scaled_dot_product_attention(*(split_heads(x2, 2),) * 3)[0])
+    assert out.shape == (1, T, D)
+    assert np.abs(out2[0, 0] - out[0, 0]).max() > 1e-6  # token 0 sees the change
+
+
+def test_split_merge_heads_validation() -> None:
+    with pytest.raises(ValueError, match="divisible by num_heads=4"):
+        split_heads(np.zeros((1, 3, 6)), 4)
+    with pytest.raises(ValueError, match=r"shape \(batch, length, d\)"):
+        split_heads(np.zeros((3, 6)), 2)
+    with pytest.raises(ValueError, match="num_heads must be a positive int"):
+        split_heads(np.zeros((1, 3, 6)), 0)
+    with pytest.raises(ValueError, match=r"\(batch, heads, length, depth\)"):
+        merge_heads(np.zeros((1, 3, 6)))
+
+
+def test_positional_rotation_exact_values() -> None:
+    # depth 4, base 100: frequencies 1 and 100**(-1/2) = 0.1
+    r = positional_rotation(2, 4, base=100.0)
+    c1, s1, c2, s2 = np.cos(2.0), np.sin(2.0), np.cos(0.2), np.sin(0.2)
+    np.testing.assert_allclose(r, [[c1, s1, 0, 0], [-s1, c1, 0, 0],
+                                   [0, 0, c2, s2], [0, 0, -s2, c2]], rtol=1e-15, atol=0)
+    np.testing.assert_array_equal(positional_rotation(0, 6), np.eye(6))
+
+
+def test_positional_rotation_shifts_the_encoding() -> None:
+    pe = sinusoidal_positional_encoding(64, 16)
+    for k in (1, 5, 63):
+        r = positional_rotation(k, 16)
+        np.testing.assert_allclose(pe[k:], pe[:-k] @ r.T, atol=1e-12, rtol=0)
+        np.testing.assert_allclose(r.T @ r, np.eye(16), atol=1e-15)  # orthogonal
+    np.testing.assert_allclose(positional_rotation(3, 16) @ positional_rotation(4, 16),
+                               positional_rotation(7, 16), atol=1e-15)
+    np.testing.assert_allclose(positional_rotation(-3, 16), positional_rotation(3, 16).T,
+                               atol=0, rtol=0)
+
+
+@pytest.mark.parametrize("offset,depth,error", [
+    (1, 7, ValueError), (1, 0, ValueError), (1.5, 8, TypeError), (True, 8, TypeError),
+])
+def test_positional_rotation_validation(offset: object, depth: object, error: type) -> None:
+    with pytest.raises(error, match="must be"):
+        positional_rotation(offset, depth)  # type: ignore[arg-type]

@@ -10,7 +10,7 @@ import tensorflow as tf
 
 from labutils.scratch import gradcheck as G
 from labutils.scratch import losses as L
-from labutils.scratch.layers import MLP, Dense, dense_forward, glorot_uniform
+from labutils.scratch.layers import MLP, Dense, dense_forward, glorot_uniform, he_normal
 
 RNG = np.random.default_rng(2)
 X = RNG.normal(size=(5, 4))
@@ -135,7 +135,33 @@ def test_params_are_live_and_weights_round_trip() -> None:
     assert np.all(np.abs(glorot_uniform(3, 4, np.random.default_rng(0))) <= limit)
 
 
+def test_initialisers_variance_and_bounds() -> None:
+    rng = np.random.default_rng(0)
+    glorot = glorot_uniform(300, 200, rng)
+    assert glorot.shape == (300, 200)
+    assert glorot.var() == pytest.approx(2.0 / (300 + 200), rel=0.02)
+    he = he_normal(300, 200, rng)
+    assert he.shape == (300, 200)
+    assert he.var() == pytest.approx(2.0 / 300, rel=0.02)          # the truncation is rescaled
+    std = np.sqrt(2.0 / 300) / 0.87962566103423978
+    assert np.abs(he).max() <= 2.0 * std                              # truncated at 2 std devs
+    assert np.abs(he).max() > 1.9 * std
+    np.testing.assert_array_equal(he_normal(4, 3, np.random.default_rng(7)),
+                                  he_normal(4, 3, np.random.default_rng(7)))
+
+
+def test_he_normal_has_the_statistics_of_keras_henormal() -> None:
+    ours = he_normal(256, 400, np.random.default_rng(1))
+    theirs = keras.initializers.HeNormal(seed=1)((256, 400), dtype="float64").numpy()
+    assert theirs.var() == pytest.approx(ours.var(), rel=0.03)
+    assert np.abs(theirs).max() == pytest.approx(np.abs(ours).max(), rel=0.02)
+
+
 def test_validation_errors() -> None:
+    with pytest.raises(ValueError, match="fan_in must be a positive int"):
+        he_normal(0, 3, np.random.default_rng(0))
+    with pytest.raises(TypeError, match="fan_out must be a positive int"):
+        glorot_uniform(3, 2.5, np.random.default_rng(0))
     with pytest.raises(ValueError, match="activation must be one of"):
         Dense(2, 3, "rleu")
     with pytest.raises(ValueError, match="in_features must be a positive int"):

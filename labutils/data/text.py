@@ -1,25 +1,36 @@
-"""Text for the Transformer lesson: a small corpus that ships offline, and two tokenizers.
+"""Text for the Transformer lessons: a small corpus and a labelled review set that work
+offline, and two tokenizers.
 
 A tokenizer turns text into integer ids a model can embed, and back. Both tokenizers here
 reserve id 0 for padding and id 1 for "unknown", so a model trained on one text can still
 read another: unseen characters or words map to the unknown id instead of crashing.
-``make_sequence_windows`` then cuts a long id sequence into (input, target) pairs where the
+``encode_batch`` pads or truncates many texts to one length for a classifier;
+``make_sequence_windows`` cuts a long id sequence into (input, target) pairs where the
 target is the input shifted by one position - the next-token prediction task.
+``load_fine_foods`` returns Amazon fine-food reviews labelled 5 stars or not, with the
+train/test split their publisher made.
 """
 
 from __future__ import annotations
 
+import functools
+import html
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from labutils._validate import check_choice, check_instance, check_scalar, positive_int
 from labutils.data.registry import shipped_file
 
+if TYPE_CHECKING:  # pandas is imported only by load_fine_foods, so `import` stays cheap
+    import pandas as pd
+
 CORPORA = {"course_notes": "text/course_notes.txt"}
 PAD_ID, UNK_ID = 0, 1
+_TAG = re.compile(r"<[^>]+>")
 
 
 def load_text(name: str = "course_notes") -> str:
@@ -68,6 +79,19 @@ class _Tokenizer:
     def _ids(self, tokens: Iterable[str]) -> np.ndarray:
         self._check_fitted()
         return np.array([self.token_to_id.get(t, UNK_ID) for t in tokens], dtype=np.int32)
+
+    def encode_batch(self, texts: Iterable[str], max_len: int) -> np.ndarray:
+        """Encode many texts into one int32 array of shape (len(texts), max_len): each row
+        keeps a text's first ``max_len`` ids (truncation) and is filled up with the padding
+        id 0 after its last token (post-padding), so a model with a padding mask ignores the
+        tail. Ids of a text longer than ``max_len`` are cut, never wrapped to another row."""
+        max_len = positive_int("max_len", max_len)
+        rows = [self.encode(check_instance("each text", t, str, "a str"))[:max_len]
+                for t in texts]
+        out = np.full((len(rows), max_len), PAD_ID, dtype=np.int32)
+        for i, ids in enumerate(rows):
+            out[i, :len(ids)] = ids
+        return out
 
     def _tokens(self, ids: Iterable[int]) -> list[str]:
         self._check_fitted()
@@ -169,3 +193,39 @@ def make_sequence_windows(ids: Sequence[int] | np.ndarray, seq_len: int,
                          f"one window; got {arr.size}")
     windows = np.lib.stride_tricks.sliding_window_view(arr, seq_len + 1)[::stride]
     return windows[:, :-1].copy(), windows[:, 1:].copy()
+
+
+def _clean_review(text: str) -> str:
+    """HTML tags (mostly ``<br />`` line breaks) become spaces, entities (``&quot;``) their
+    characters, and runs of whitespace one space."""
+    return " ".join(html.unescape(_TAG.sub(" ", text)).split())
+
+
+@functools.cache
+def _fine_foods(clean: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+    from labutils.data.tabular import _read_rdataset  # verifies the sha256 before unpickling
+
+    parts = []
+    for key in ("fine_foods_train", "fine_foods_test"):
+        df = _read_rdataset(key)
+        review = df["review"].astype(str)
+        df["review"] = (review.map(_clean_review) if clean else review).astype("string")
+        df["great"] = (df.pop("score").astype(str) == "great").to_numpy()
+        parts.append(df.reset_index(drop=True))
+    return parts[0], parts[1]
+
+
+def load_fine_foods(*, clean: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Amazon fine-food reviews (McAuley and Leskovec 2013, SNAP web-FineFoods) as R's
+    modeldata package ships them: ``(train, test)``, 4,000 and 1,000 rows.
+
+    Columns ``product`` (Amazon product code, category), ``review`` (text, pandas string)
+    and ``great`` (bool: True when the reviewer gave 5 stars; 2,600 of 4,000 in train, 658
+    of 1,000 in test). The split is the publisher's and is product-disjoint (no product
+    code appears in both), so evaluate on ``test`` to measure how a model does on products
+    it has never seen. ``clean=True`` turns HTML tags into spaces, decodes entities and
+    collapses whitespace; ``clean=False`` returns the reviews byte for byte. Each call returns
+    fresh copies; the pickles are hash-checked (see ``data/registry.json``).
+    """
+    train, test = _fine_foods(bool(check_instance("clean", clean, bool, "a bool")))
+    return train.copy(), test.copy()

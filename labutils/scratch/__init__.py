@@ -1,11 +1,11 @@
 """From-scratch NumPy versions of the math the course teaches, each proven equal to its
 TensorFlow/Keras counterpart by the tests: activations and their derivatives, losses and
 their gradients, a Dense layer and an MLP with hand-written backpropagation, the SGD,
-RMSprop and Adam optimizers, scaled dot-product and multi-head attention, positional
-encoding, and finite-difference gradient checking.
+RMSprop, Adam and AdamW optimizers with a warm-up + cosine schedule, scaled dot-product and
+multi-head attention, positional encoding, and finite-difference gradient checking.
 
-Only NumPy is imported here, so ``import labutils.scratch`` is instant and works without
-TensorFlow. Typical use::
+Only NumPy is imported here (GELU imports SciPy's ``erfc`` when first called), so
+``import labutils.scratch`` is instant and works without TensorFlow. Typical use::
 
     from labutils.scratch import MLP, Adam, one_hot, softmax_cross_entropy_with_logits_grad
     net = MLP([64, 32, 10])
@@ -22,6 +22,8 @@ from labutils.scratch.activations import (
     activation_backward,
     activation_curves,
     flat_fraction,
+    gelu,
+    gelu_grad,
     get_activation,
     linear,
     linear_grad,
@@ -42,7 +44,7 @@ from labutils.scratch.attention import (
     sinusoidal_positional_encoding,
 )
 from labutils.scratch.gradcheck import gradient_check, numerical_gradient, relative_error
-from labutils.scratch.layers import MLP, Dense, dense_forward, glorot_uniform
+from labutils.scratch.layers import MLP, Dense, dense_forward, glorot_uniform, he_normal
 from labutils.scratch.losses import (
     binary_cross_entropy,
     binary_cross_entropy_grad,
@@ -60,6 +62,8 @@ from labutils.scratch.losses import (
 from labutils.scratch.optim import (
     SGD,
     Adam,
+    AdamW,
+    CosineDecay,
     Optimizer,
     RMSprop,
     get_optimizer,
@@ -67,15 +71,16 @@ from labutils.scratch.optim import (
 )
 
 __all__ = [
-    "ACTIVATIONS", "FLAT_THRESHOLD", "MLP", "SGD", "Adam", "Dense", "MultiHeadAttention",
-    "Optimizer", "RMSprop", "causal_mask",
-    "activation_backward", "activation_curves", "flat_fraction", "binary_cross_entropy", "binary_cross_entropy_grad",
-    "categorical_cross_entropy", "categorical_cross_entropy_grad", "dense_forward",
-    "get_activation", "get_optimizer", "glorot_uniform", "gradient_check",
-    "gradient_descent_step", "linear", "linear_grad", "logsumexp", "mse", "mse_grad",
-    "numerical_gradient", "one_hot", "relative_error", "relu", "relu_grad",
-    "scaled_dot_product_attention", "sigmoid", "sigmoid_grad", "sinusoidal_positional_encoding",
-    "softmax", "softmax_cross_entropy_with_logits", "softmax_cross_entropy_with_logits_grad",
+    "ACTIVATIONS", "Adam", "AdamW", "CosineDecay", "Dense", "FLAT_THRESHOLD", "MLP",
+    "MultiHeadAttention", "Optimizer", "RMSprop", "SGD", "activation_backward",
+    "activation_curves", "binary_cross_entropy", "binary_cross_entropy_grad",
+    "categorical_cross_entropy", "categorical_cross_entropy_grad", "causal_mask",
+    "dense_forward", "flat_fraction", "gelu", "gelu_grad", "get_activation", "get_optimizer",
+    "glorot_uniform", "gradient_check", "gradient_descent_step", "he_normal", "linear",
+    "linear_grad", "logsumexp", "mse", "mse_grad", "numerical_gradient", "one_hot",
+    "relative_error", "relu", "relu_grad", "scaled_dot_product_attention", "sigmoid",
+    "sigmoid_grad", "sinusoidal_positional_encoding", "softmax",
+    "softmax_cross_entropy_with_logits", "softmax_cross_entropy_with_logits_grad",
     "softmax_jacobian", "softmax_vjp", "sparse_categorical_cross_entropy",
     "sparse_categorical_cross_entropy_grad", "tanh", "tanh_grad",
 ]

@@ -5,12 +5,15 @@ Each activation ``f`` takes the pre-activation ``z = x @ W + b`` and returns ``f
 what backpropagation (反向传播) multiplies the upstream gradient by. Softmax is not
 elementwise: every output depends on every input of its row, so it has a full Jacobian
 (:func:`softmax_jacobian`) and, for backpropagation, a vector-Jacobian product
-(:func:`softmax_vjp`) that never builds that matrix.
+(:func:`softmax_vjp`) that never builds that matrix. GELU (:func:`gelu`), the activation of
+BERT- and GPT-style Transformers, comes in Keras' two forms: the exact ``z * Phi(z)`` and the
+tanh approximation.
 
 :func:`activation_curves` and :func:`flat_fraction` sample a function and its derivative on
 a grid: the numbers behind the activation plots (:func:`labutils.plots.plot_activation`).
 
-The tests compare every function here with ``tf.nn`` and ``tf.GradientTape`` in float64.
+The tests compare every function here with ``tf.nn``/``keras.activations`` and
+``tf.GradientTape`` in float64.
 """
 
 from __future__ import annotations
@@ -19,11 +22,12 @@ from collections.abc import Callable
 
 import numpy as np
 
-from labutils._validate import check_choice, check_scalar, positive
+from labutils._validate import check_choice, check_instance, check_scalar, positive
 
 __all__ = [
     "ACTIVATIONS", "FLAT_THRESHOLD", "activation_backward", "activation_curves",
-    "flat_fraction", "get_activation", "linear", "linear_grad", "relu", "relu_grad", "sigmoid",
+    "flat_fraction", "gelu", "gelu_grad", "get_activation", "linear", "linear_grad", "relu",
+    "relu_grad", "sigmoid",
     "sigmoid_grad", "softmax", "softmax_jacobian", "softmax_vjp", "tanh", "tanh_grad",
 ]
 
@@ -95,6 +99,49 @@ def tanh_grad(z: np.ndarray) -> np.ndarray:
     return 1.0 - t * t
 
 
+_SQRT_2_OVER_PI = 0.7978845608028654    # sqrt(2 / pi), the constant of GELU's tanh form
+_GELU_CUBIC = 0.044715                   # the cubic coefficient of the same approximation
+
+
+def _normal_cdf_pdf(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Standard normal CDF ``Phi(z)`` and density ``phi(z)``; ``Phi`` through ``erfc`` so that
+    it stays accurate (no cancellation in ``1 + erf``) far into the negative tail."""
+    from scipy.special import erfc  # lazy: keeps ``import labutils.scratch`` NumPy-only
+
+    return 0.5 * erfc(-z / np.sqrt(2.0)), np.exp(-0.5 * z * z) / np.sqrt(2.0 * np.pi)
+
+
+def gelu(z: np.ndarray, approximate: bool = False) -> np.ndarray:
+    """Gaussian error linear unit (Hendrycks & Gimpel, 2016): ``z * Phi(z)``, the input
+    weighted by the probability that a standard normal variable is below it. Smooth, close
+    to ReLU for large ``|z|``, with a small negative dip (minimum about -0.17 near
+    ``z = -0.75``) and a nonzero slope for moderately negative inputs. ``approximate=True``
+    gives the tanh form ``0.5 z (1 + tanh(sqrt(2/pi) (z + 0.044715 z^3)))`` used by GPT-2;
+    the defaults match ``keras.activations.gelu`` (exact form) and Keras' ``"gelu"``.
+    """
+    z = _as_float(z)
+    if check_instance("approximate", approximate, bool, "True or False"):
+        inner = _SQRT_2_OVER_PI * (z + _GELU_CUBIC * z**3)
+        return 0.5 * z * (1.0 + np.tanh(inner))
+    cdf, _ = _normal_cdf_pdf(z)
+    return (z * cdf).astype(z.dtype)
+
+
+def gelu_grad(z: np.ndarray, approximate: bool = False) -> np.ndarray:
+    """Derivative of :func:`gelu`: ``Phi(z) + z phi(z)`` for the exact form (0.5 at 0,
+    slightly negative below about -0.75), and the derivative of the tanh form with
+    ``approximate=True``.
+    """
+    z = _as_float(z)
+    if check_instance("approximate", approximate, bool, "True or False"):
+        inner = _SQRT_2_OVER_PI * (z + _GELU_CUBIC * z**3)
+        t = np.tanh(inner)
+        d_inner = _SQRT_2_OVER_PI * (1.0 + 3.0 * _GELU_CUBIC * z * z)
+        return 0.5 * (1.0 + t) + 0.5 * z * (1.0 - t * t) * d_inner
+    cdf, pdf = _normal_cdf_pdf(z)
+    return (cdf + z * pdf).astype(z.dtype)
+
+
 def softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
     """Softmax along ``axis``: ``exp(z_i) / sum_j exp(z_j)``, a probability distribution.
 
@@ -137,6 +184,7 @@ ACTIVATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "sigmoid": sigmoid,
     "tanh": tanh,
     "softmax": softmax,
+    "gelu": gelu,
 }
 
 # Elementwise derivatives; softmax is handled by softmax_vjp in activation_backward.
@@ -145,6 +193,7 @@ _GRADS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "relu": relu_grad,
     "sigmoid": sigmoid_grad,
     "tanh": tanh_grad,
+    "gelu": gelu_grad,
 }
 
 
@@ -177,7 +226,8 @@ def activation_curves(name: str, z_max: float = 6.0,
                       n: int = 401) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Return ``(z, phi(z), phi'(z))`` on ``n`` evenly spaced points of ``[-z_max, z_max]``.
 
-    For the elementwise activations (``'linear'``, ``'relu'``, ``'sigmoid'``, ``'tanh'``) this
+    For the elementwise activations (``'linear'``, ``'relu'``, ``'sigmoid'``, ``'tanh'``,
+    ``'gelu'``) this
     is the function and its derivative above. Softmax maps a vector to a vector, so it is
     shown in its two-class form: the first output of ``softmax([z, 0])`` and its diagonal
     Jacobian entry ``ds_0/dz_0`` - which equal the sigmoid and its derivative, a fact worth

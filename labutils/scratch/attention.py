@@ -9,7 +9,11 @@
   uses, e.g. a query kernel ``(d_model, num_heads, key_dim)`` is just a
   ``(d_model, num_heads * key_dim)`` matrix with its columns grouped by head, so
   :meth:`MultiHeadAttention.from_keras` copies them unchanged and the tests compare outputs.
-* :func:`sinusoidal_positional_encoding` is the table of Vaswani et al. (2017), section 3.5.
+* :func:`split_heads` / :func:`merge_heads` move between (B, T, d) and per-head (B, H, T, d/H)
+  arrays: reshape, *then* transpose, so that each head attends over the tokens.
+* :func:`sinusoidal_positional_encoding` is the table of Vaswani et al. (2017), section 3.5;
+  :func:`positional_rotation` is the block-diagonal rotation ``R_k`` with
+  ``PE[p + k] = R_k @ PE[p]`` for every position ``p``.
 
 Masks use the Keras convention: ``True`` (or 1) means "may attend", ``False`` means "masked".
 """
@@ -23,8 +27,8 @@ import numpy as np
 from labutils._validate import check_scalar, positive_int
 from labutils.scratch.activations import softmax
 
-__all__ = ["MultiHeadAttention", "causal_mask", "scaled_dot_product_attention",
-           "sinusoidal_positional_encoding"]
+__all__ = ["MultiHeadAttention", "causal_mask", "merge_heads", "positional_rotation",
+           "scaled_dot_product_attention", "sinusoidal_positional_encoding", "split_heads"]
 
 _LARGE_NEGATIVE = -1e9  # what Keras puts at masked positions before the softmax
 
@@ -70,6 +74,34 @@ def scaled_dot_product_attention(q: np.ndarray, k: np.ndarray, v: np.ndarray,
         scores = np.where(mask, scores, _LARGE_NEGATIVE)
     weights = softmax(scores, axis=-1)
     return weights @ v, weights
+
+
+def split_heads(x: np.ndarray, num_heads: int) -> np.ndarray:
+    """Split the feature axis of ``x`` (B, T, d) into ``num_heads`` heads (头) and put the head
+    axis before the time axis: (B, H, T, d/H), so that attention over the last two axes lets
+    each head attend over the T tokens. A reshape never moves numbers between axes, hence
+    reshape to (B, T, H, d/H) first and transpose after; reshaping straight to (B, H, T, d/H),
+    or to (-1, H, d/H) as a seed article does (each token then attends over its own heads),
+    slices the features in the wrong places.
+    """
+    x = np.asarray(x)
+    num_heads = positive_int("num_heads", num_heads)
+    if x.ndim != 3 or x.shape[-1] % num_heads:
+        raise ValueError(f"x must have shape (batch, length, d) with d divisible by num_heads="
+                         f"{num_heads}; got {x.shape}")
+    b, t, d = x.shape
+    return x.reshape(b, t, num_heads, d // num_heads).transpose(0, 2, 1, 3)
+
+
+def merge_heads(x: np.ndarray) -> np.ndarray:
+    """Undo :func:`split_heads`: (B, H, T, k) -> (B, T, H*k), transposing back to
+    (B, T, H, k) before the reshape so that each token's heads end up side by side again.
+    """
+    x = np.asarray(x)
+    if x.ndim != 4:
+        raise ValueError(f"x must have shape (batch, heads, length, depth); got {x.shape}")
+    b, h, t, k = x.shape
+    return x.transpose(0, 2, 1, 3).reshape(b, t, h * k)
 
 
 class MultiHeadAttention:
@@ -216,3 +248,25 @@ def sinusoidal_positional_encoding(length: int, depth: int, base: float = 10000.
     pe[:, 0::2] = np.sin(angles)
     pe[:, 1::2] = np.cos(angles)
     return pe
+
+
+def positional_rotation(offset: int, depth: int, base: float = 10000.0) -> np.ndarray:
+    """The (depth, depth) block-diagonal rotation matrix (旋转矩阵) ``R_k`` that shifts the
+    sinusoidal encoding by ``k = offset`` positions: ``PE[p + k] = R_k @ PE[p]`` for every
+    ``p``. Block ``i`` acts on the pair (sin, cos) of frequency ``w_i = base**(-2i/depth)``
+    as ``[[cos(k w_i), sin(k w_i)], [-sin(k w_i), cos(k w_i)]]`` (the angle-addition
+    formulas). It depends on the offset only, is orthogonal, and ``R_a R_b = R_(a+b)``;
+    rotary position embeddings (RoPE) apply the same rotation to queries and keys.
+    """
+    offset = check_scalar("offset", offset, "int")
+    depth = positive_int("depth", depth)
+    if depth % 2:
+        raise ValueError(f"depth must be an even positive int (sin/cos pairs); got {depth!r}")
+    base = check_scalar("base", base, "real", min=1.0, include_min=False)
+    omega = np.power(float(base), -np.arange(0, depth, 2, dtype=np.float64) / depth)
+    c, s = np.cos(offset * omega), np.sin(offset * omega)
+    rot = np.zeros((int(depth), int(depth)))
+    even, odd = np.arange(0, depth, 2), np.arange(1, depth, 2)
+    rot[even, even], rot[even, odd] = c, s
+    rot[odd, even], rot[odd, odd] = -s, c
+    return rot

@@ -1,10 +1,16 @@
-"""Gradient checking (梯度检验): compare a hand-derived gradient with finite differences.
+"""Gradient checking (梯度检验): compare a hand-derived gradient with finite differences
+(有限差分).
 
 The central difference ``(f(x + eps) - f(x - eps)) / (2 eps)`` has error of order
 ``eps**2`` from truncation plus ``machine_eps * |f| / eps`` from rounding; in float64 with
 ``eps = 1e-6`` both are around 1e-10 to 1e-12, which is why a correct backward pass agrees
-to better than 1e-6 in relative error and a wrong one (a missing transpose, a forgotten
-``1/N``) is off by order one. Use float64: in float32 rounding alone costs about 1e-2.
+to better than 1e-6 in relative error. A wrong one (a missing transpose, a forgotten ``1/N``)
+is often off by order one, but not always: its error is the share of the gradient that flows
+through the wrong code at the checked point, so a slip in a unit few examples activate gives a
+small error, and one in a unit none activates gives none. A correct gradient can fail too, when
+a pre-activation lies within ``eps`` of a ReLU kink. So check each tensor separately, at random
+points away from kinks, with every unit active somewhere, and keep the tolerance tight. Use
+float64: in float32 rounding alone costs about 1e-2.
 """
 
 from __future__ import annotations
@@ -64,8 +70,9 @@ def relative_error(a: np.ndarray, b: np.ndarray) -> float:
 def gradient_check(f: Callable[[np.ndarray], float], grad_f: Callable[[np.ndarray], np.ndarray],
                    x: np.ndarray, eps: float = 1e-6) -> float:
     """Compare the analytic gradient ``grad_f(x)`` with :func:`numerical_gradient` of ``f``
-    at ``x`` and return their relative error. Below about 1e-7 the gradient is right; above
-    1e-3 it is almost surely wrong.
+    at ``x`` and return their relative error. Below about 1e-7 the gradient is right (at a
+    point away from kinks); above 1e-3 it is almost surely wrong; values in between need a
+    closer look (see the module docstring), not a pass.
     """
     x = _check_float64(x)
     analytic = np.asarray(grad_f(x), dtype=np.float64)

@@ -21,7 +21,11 @@ import numpy as np
 from labutils._validate import positive_int
 from labutils.scratch.activations import activation_backward, get_activation
 
-__all__ = ["MLP", "Dense", "dense_forward", "glorot_uniform"]
+__all__ = ["MLP", "Dense", "dense_forward", "glorot_uniform", "he_normal"]
+
+# Standard deviation of a standard normal truncated to [-2, 2]: dividing by it makes a
+# truncated draw have the intended variance (Keras' VarianceScaling uses the same constant).
+_TRUNCATED_STD = 0.87962566103423978
 
 
 def _check_input(x: np.ndarray, in_features: int) -> np.ndarray:
@@ -33,11 +37,31 @@ def _check_input(x: np.ndarray, in_features: int) -> np.ndarray:
 
 def glorot_uniform(fan_in: int, fan_out: int, rng: np.random.Generator) -> np.ndarray:
     """Glorot/Xavier uniform initialisation (Keras' default for Dense kernels): draws from
-    ``U(-l, l)`` with ``l = sqrt(6 / (fan_in + fan_out))`` so that activations and gradients
-    keep roughly the same variance from layer to layer.
+    ``U(-l, l)`` with ``l = sqrt(6 / (fan_in + fan_out))``, i.e. variance
+    ``2 / (fan_in + fan_out)``, a compromise between keeping the forward signal's variance
+    (``1 / fan_in``) and the backward gradient's (``1 / fan_out``) for layers that act
+    roughly linearly near zero, such as tanh.
     """
+    fan_in, fan_out = positive_int("fan_in", fan_in), positive_int("fan_out", fan_out)
     limit = np.sqrt(6.0 / (fan_in + fan_out))
     return rng.uniform(-limit, limit, size=(fan_in, fan_out))
+
+
+def he_normal(fan_in: int, fan_out: int, rng: np.random.Generator) -> np.ndarray:
+    """He (Kaiming) normal initialisation (He et al., 2015), as ``keras.initializers.HeNormal``
+    draws it: a normal distribution truncated at two standard deviations and rescaled so that
+    the variance is exactly ``2 / fan_in``. A ReLU zeroes half of a symmetric input, which
+    halves the mean square it passes on; the factor 2 makes up for that, so the
+    pre-activations of a deep ReLU stack keep their variance instead of halving per layer.
+    """
+    fan_in, fan_out = positive_int("fan_in", fan_in), positive_int("fan_out", fan_out)
+    std = np.sqrt(2.0 / fan_in) / _TRUNCATED_STD
+    w = rng.normal(0.0, std, size=(fan_in, fan_out))
+    outside = np.abs(w) > 2.0 * std
+    while outside.any():  # redraw the values beyond two standard deviations
+        w[outside] = rng.normal(0.0, std, size=int(outside.sum()))
+        outside = np.abs(w) > 2.0 * std
+    return w
 
 
 def dense_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray,

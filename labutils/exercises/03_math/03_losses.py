@@ -1,7 +1,9 @@
-"""Chapter 3, notebook 03 (loss functions) exercise ``"03.03.xent_from_logits"``: mean
-softmax cross-entropy computed straight from logits with the log-sum-exp trick. The checker
-compares with :func:`labutils.scratch.sparse_categorical_cross_entropy` (``from_logits=True``)
-and probes the learner's function first so the hint names the actual mistake.
+"""Chapter 3, notebook 03 (loss functions) exercises: mean softmax cross-entropy computed
+straight from logits with the log-sum-exp trick (``"03.03.xent_from_logits"``), the gradient
+``p - y`` of a confident prediction (``"03.03.confident_gradient"``), and seed 003's softmax
+output with ``from_logits=True`` fixed (``"03.03.seed_from_logits"``). The checkers compare
+with :mod:`labutils.scratch.losses` and probe the learner's answer first so the hint names the
+actual mistake.
 """
 
 from __future__ import annotations
@@ -10,8 +12,16 @@ from typing import Any
 
 import numpy as np
 
-from labutils.checks import CheckResult, check_function, register, try_call
-from labutils.scratch import logsumexp, sparse_categorical_cross_entropy
+from labutils.checks import (
+    CheckResult,
+    check_function,
+    check_function_or_slip,
+    check_value,
+    not_yet,
+    register,
+    try_call,
+)
+from labutils.scratch import logsumexp, softmax, sparse_categorical_cross_entropy
 
 # Inputs: a single example, a batch (the answer is the batch *mean*), and logits so large or
 # so negative that exp() overflows to inf or underflows to 0 in a naive implementation.
@@ -55,3 +65,58 @@ def _xent_hint(fn: Any) -> str:
 def _check_xent_from_logits(fn: Any, name: str) -> CheckResult:
     return check_function(fn, _reference, _XENT_CASES, name=name,
                           atol=1e-9, rtol=1e-7, hint=_xent_hint(fn))
+
+
+# --- confident_gradient: p - y for a confidently right example -----------------------------------
+_P_CONFIDENT = np.array([0.999, 0.0006, 0.0004])
+_Y_CONFIDENT = np.array([1.0, 0.0, 0.0])
+
+
+@register("confident_gradient", "gradient p - y of softmax cross-entropy for a confident, "
+                                "correct prediction")
+def _check_confident_gradient(answer: Any, name: str) -> CheckResult:
+    if answer is None:
+        return not_yet(name, "array")
+    expected = _P_CONFIDENT - _Y_CONFIDENT
+    got = np.asarray(answer, dtype=float) if not isinstance(answer, str) else None
+    hint = "the gradient is p - y: subtract the one-hot label (1 at class 0) from p."
+    if got is not None and got.shape == expected.shape:
+        if np.allclose(got, -expected, atol=1e-9):
+            hint = "the sign is flipped: the gradient is p - y, not y - p."
+        elif np.allclose(got, _P_CONFIDENT, atol=1e-9):
+            hint = "that is p itself; subtract the one-hot label y = (1, 0, 0)."
+    elif got is not None and got.size == 1 and np.isclose(float(got.ravel()[0]), -0.001):
+        hint = ("that is the true class's entry; the gradient has one entry per logit, three "
+                "here (the other classes get p_k - 0).")
+    return check_value(answer, expected, name=name, atol=1e-9, rtol=1e-9, hint=hint)
+
+
+# --- seed_from_logits: seed 003's softmax output + from_logits=True, fixed ----------------------
+# Moderate logits (probabilities far from Keras' 1e-7 clipping), so both fixes - logits with
+# from_logits=True, or probabilities with from_logits=False - give the reference value.
+_LOGIT_CASES = [
+    (np.array([[2.0, 1.0, 0.1]]), np.array([0])),
+    (np.array([[2.0, -1.0, 0.5, 0.0], [0.3, 2.5, -1.0, 1.0], [-1.5, 0.0, 3.0, 0.2]]),
+     np.array([0, 1, 3])),
+    (np.array([[4.0, -4.0], [-3.0, 3.0], [0.0, 0.0], [1.0, -2.0]]), np.array([1, 1, 0, 0])),
+]
+
+
+def _double_softmax(logits: np.ndarray, labels: np.ndarray) -> float:
+    return float(sparse_categorical_cross_entropy(labels, softmax(logits), from_logits=True))
+
+
+@register("seed_from_logits", "fix seed 003's softmax output + from_logits=True: softmax once")
+def _check_seed_from_logits(fn: Any, name: str) -> CheckResult:
+    slips = [
+        (_double_softmax,
+         "this is still seed 003's double softmax: the probabilities go into a loss told they "
+         "are logits. Pass the logits with from_logits=True, or the probabilities with "
+         "from_logits=False."),
+        (lambda z, t: float(sparse_categorical_cross_entropy(t, z, from_logits=True,
+                                                             reduction="sum")),
+         "return the mean over the batch, not the sum."),
+    ]
+    return check_function_or_slip(fn, name, _reference, _LOGIT_CASES, slips,
+                                  "the loss is -log softmax(logits)[label], averaged over the "
+                                  "batch; softmax must be applied exactly once.", tol=1e-6)
