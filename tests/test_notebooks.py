@@ -169,6 +169,9 @@ def test_student_version_drops_solutions_and_never_overwrites(tmp_path) -> None:
     student = nbformat.read(written, as_version=4)
     assert all("solution" not in c.metadata.get("tags", []) for c in student.cells)
     assert len(student.cells) == len(nb.cells) - 1
-    assert all(not c.get("outputs") for c in student.cells if c.cell_type == "code")
+    exercise_cells = [c for c in student.cells if c.cell_type == "code"
+                      and ("exercise" in c.metadata.get("tags", []) or "check(" in c.source)]
+    assert exercise_cells and all(not c.get("outputs") for c in exercise_cells)
+    assert (out / "README.md").exists()
     with pytest.raises(FileExistsError, match="not empty"):
         nbtools.student_version(out, [src], root=tmp_path / "src")
