@@ -130,3 +130,19 @@ def test_pages_render_offline_in_a_real_browser(site: Path, kind: str, tmp_path:
     if kind == "plots":
         assert seen["images"] >= 3 and seen["images_loaded"] == seen["images"], seen
     assert shot.exists() and shot.stat().st_size > 20_000  # a real screenshot, not a blank
+
+
+def test_every_widget_has_a_static_figure_beside_it() -> None:
+    """A widget needs a live kernel; the book (and a notebook opened without one) shows its
+    stored static figure instead, so every widget output is followed within two code cells by
+    a stored plot."""
+    widget_mime = "application/vnd.jupyter.widget-view+json"
+    for nb_path in nbtools.all_notebooks():
+        nb = nbformat.read(nb_path, as_version=4)
+        code = [c for c in nb.cells if c.cell_type == "code"]
+        for i, cell in enumerate(code):
+            if any(widget_mime in o.get("data", {}) for o in cell.get("outputs", [])):
+                near = code[i:i + 3]
+                assert any("image/png" in o.get("data", {}) for c in near
+                           for o in c.get("outputs", [])), \
+                    f"{nb_path.name}: widget in code cell {i} has no static figure beside it"
