@@ -6,7 +6,8 @@ category, the count, total and mean amount and the fraud rate. Each case runs in
 Python process; the wall time is the child's own (imports excluded, Spark's session start
 reported apart), and the peak memory is that of the whole process tree, sampled every 20 ms
 with psutil (Spark's JVM is a child of the Python process). Sizes: 1M and 5M rows; set
-``LABUTILS_BENCH_BIG=1`` for 20M too (a 1.8 GB CSV; several minutes).
+``LABUTILS_BENCH_BIG=1`` for 20M too (a 1.5 GB CSV) and for a Parquet data set of about 2 GB
+(100M rows) aggregated by DuckDB under a 1 GB memory limit - several minutes in all.
 """
 
 # isort: off
@@ -60,6 +61,8 @@ rows = con.execute(f\"\"\"SELECT merchant_category, count(*),
     hive_partitioning=true) WHERE merchant_category IS NOT NULL GROUP BY 1\"\"\").fetchall()
 result = {k: [round(float(v), 4) for v in (n, t, m, f)] for k, n, t, m, f in rows}
 """),
+    "DuckDB, Parquet, 1 GB limit": ("import duckdb\ncon = duckdb.connect()\n"
+                                    "con.execute(\"SET memory_limit = '1GB'\")", None),
     "Spark local[2], Parquet": ("""
 import time as _t
 from labutils.bigdata import spark_session
@@ -75,6 +78,9 @@ result = {r[0]: [round(float(v), 4) for v in r[1:]] for r in rows}
 result["__spark_start__"] = START
 """),
 }
+
+CASES["DuckDB, Parquet, 1 GB limit"] = (CASES["DuckDB, Parquet, 1 GB limit"][0],
+                                       CASES["DuckDB, Parquet"][1])
 
 _CHILD = """
 import json, sys, time
@@ -145,7 +151,26 @@ def _prepare(n_rows: int, folder: Path) -> tuple[Path, Path]:
     return csv, pq
 
 
+def _two_gigabytes(h) -> None:
+    """DuckDB over ~2 GB of Parquet (100M rows), memory limited to 1 GB: time and tree RSS."""
+    from labutils.data.synthetic import make_transactions
+
+    with tempfile.TemporaryDirectory(prefix="bench-bigdata-2g-") as tmp:
+        pq = Path(tmp) / "parquet"
+        make_transactions(100_000_000, seed=0, out_dir=pq)
+        size = sum(p.stat().st_size for p in pq.rglob("*.parquet"))
+        def measure():
+            r = _run("DuckDB, Parquet, 1 GB limit", pq, pq)
+            return {"time": (r["seconds"], "s"), "peak RSS": (r["peak"] / 2**20, "MiB")}
+
+        h.compare(f"100M rows ({size / 2**30:.2f} GiB Parquet)",
+                  {"DuckDB, Parquet, 1 GB limit": measure},
+                  baseline="DuckDB, Parquet, 1 GB limit", repeats=2)
+
+
 def run(h) -> None:
+    if os.environ.get("LABUTILS_BENCH_BIG"):
+        _two_gigabytes(h)
     for n_rows in SIZES:
         with tempfile.TemporaryDirectory(prefix="bench-bigdata-") as tmp:
             csv, pq = _prepare(n_rows, Path(tmp))
