@@ -172,7 +172,7 @@ def standalone_cluster(workers: int = 2, *, cores: int = 1, memory: str = "1g",
                 raise RuntimeError(f"a Spark process exited during start-up; see {log_dir}")
             try:
                 alive = sum(w.get("state") == "ALIVE" for w in cluster_state(webui)["workers"])
-            except OSError:
+            except (OSError, ValueError, KeyError):  # not up yet, or a half-written page
                 alive = 0
             if alive == workers:
                 break
