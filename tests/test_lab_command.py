@@ -30,9 +30,12 @@ def _start_lab(tmp_path) -> tuple[subprocess.Popen, int]:
            "--ServerApp.disable_check_xsrf=True",
            f"--ServerApp.runtime_dir={tmp_path}"]
     # run.py re-uses the current .venv (its stamp matches), so this starts at once.
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    # Output to a file, not a pipe: nothing can block on a full pipe or hold it open.
+    log = open(tmp_path / "run-py.log", "w")  # noqa: SIM115 - closed by _stop_everything
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
                             text=True, start_new_session=True,
                             env=dict(os.environ, JUPYTER_CONFIG_DIR=str(tmp_path)))
+    proc.log = log  # type: ignore[attr-defined]
     return proc, port
 
 
@@ -70,10 +73,11 @@ def _stop_everything(proc: subprocess.Popen, marker: str) -> str:
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)
     try:
-        out, _ = proc.communicate(timeout=45)
+        proc.wait(timeout=45)
     except subprocess.TimeoutExpired:
         proc.kill()
-        out, _ = proc.communicate()
+        proc.wait()
+    # Survivors first: one that inherited run.py's output pipe would keep it open forever.
     for sig in (signal.SIGTERM, signal.SIGKILL):
         pid = _pid_with_arg(marker)
         while pid is not None:
@@ -82,7 +86,8 @@ def _stop_everything(proc: subprocess.Popen, marker: str) -> str:
             time.sleep(1.0 if sig == signal.SIGTERM else 0.2)
             nxt = _pid_with_arg(marker)
             pid = None if nxt == pid and sig == signal.SIGTERM else nxt
-    return out or ""
+    proc.log.close()
+    return Path(proc.log.name).read_text(errors="replace")
 
 
 def _alive(pid: int) -> bool:
@@ -140,14 +145,16 @@ def test_ctrl_c_stops_lab_and_its_kernels_without_traceback(tmp_path) -> None:
         finally:
             client.stop_channels()
         proc.send_signal(signal.SIGINT)  # what Ctrl-C in the terminal sends run.py
-        out, _ = proc.communicate(timeout=120)  # generous: CI runs it beside notebooks
+        # Wait for run.py itself (generous: CI runs this beside notebooks), not for its output
+        # pipe to close - a process that outlives run.py would hold it; that is checked below.
+        proc.wait(timeout=120)
+        deadline = time.monotonic() + 20
+        while _alive(kernel_pid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        kernel_survived = _alive(kernel_pid)
     finally:
-        if proc.poll() is None:
-            out = _stop_everything(proc, str(tmp_path))
+        out = _stop_everything(proc, str(tmp_path))
     assert "Traceback" not in out, out[-3000:]
     assert "JupyterLab stopped" in out, out[-3000:]
     assert proc.returncode == 0
-    deadline = time.monotonic() + 10
-    while _alive(kernel_pid) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert not _alive(kernel_pid), "the kernel outlived JupyterLab"
+    assert not kernel_survived, "the kernel outlived JupyterLab"
