@@ -186,6 +186,46 @@ def write_results(benchmark: str, rows: list[Row], notes: str = "") -> Path:
     return path
 
 
+def combine_results() -> Path:
+    """Gather every ``results/<name>.csv`` into one table: ``results/all.csv`` and the index
+    ``results/README.md`` (each benchmark's machine line, then one row per measured case and
+    metric with its ratio to the baseline of its own group). Each benchmark keeps the date
+    and machine it was measured on: the table never mixes runs within a group."""
+    tables = sorted(p for p in RESULTS.glob("*.csv") if p.name != "all.csv")
+    rows, machines = [], []
+    for path in tables:
+        name = path.stem
+        md = RESULTS / f"{name}.md"
+        line = next((ln for ln in md.read_text(encoding="utf-8").splitlines()
+                     if ln.startswith("Machine: ")), "Machine: -") if md.exists() else "Machine: -"
+        machines.append(f"- [{name}]({name}.md) — {line.removeprefix('Machine: ')}")
+        with open(path, newline="", encoding="utf-8") as f:
+            rows += [{"benchmark": name, **r} for r in csv.DictReader(f)]
+    buf = io.StringIO()
+    if rows:
+        w = csv.DictWriter(buf, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    _atomic(RESULTS / "all.csv", buf.getvalue())
+    lines = ["# Benchmark results", "",
+             "Every table here was written by `python3 run.py bench NAME` on the machine it "
+             "names; `python3 run.py bench` re-runs them all and rewrites this page. Ratios "
+             "read \"times better than the baseline of the same group, measured in the same "
+             "run\" (a rate divided by the baseline's, or the baseline's cost divided by the "
+             "case's). All rows: [all.csv](all.csv).", "", "## Machines", "", *machines, "",
+             "## Every measurement", "",
+             "| benchmark | group | case | metric | median | vs baseline |",
+             "| --- | --- | --- | --- | ---: | ---: |"]
+    for r in rows:
+        base = " (baseline)" if r["baseline"] == "True" else ""
+        lines.append(f"| {r['benchmark']} | {r['group']} | {r['case']}{base} | {r['metric']} | "
+                     f"{_fmt(float(r['median']))} {r['unit']} | "
+                     f"{float(r['ratio_vs_baseline']):.2f}× |")
+    path = RESULTS / "README.md"
+    _atomic(path, "\n".join(lines) + "\n")
+    return path
+
+
 def _atomic(path: Path, text: str) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     with os.fdopen(fd, "w", encoding="utf-8") as f:

@@ -7,8 +7,8 @@
 Each ``bench_<name>.py`` defines ``run(h)`` (and optionally ``NOTES``, a paragraph for its
 table); the harness (``harness.py``) alternates the cases, repeats them and reports every
 metric as a ratio against the baseline measured in the same run. Results go to
-``benchmarks/results/<name>.md`` and ``.csv``, and ``benchmarks/results/README.md`` indexes
-them. Nothing here passes or fails: it measures.
+``benchmarks/results/<name>.md`` and ``.csv``; ``benchmarks/results/README.md`` and
+``all.csv`` gather every benchmark's rows into one table. Nothing here passes or fails: it measures.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from harness import RESULTS, Harness, _atomic, write_results  # noqa: E402
+from harness import Harness, combine_results, write_results  # noqa: E402
 
 
 def main(argv: list[str]) -> int:
@@ -42,11 +42,7 @@ def main(argv: list[str]) -> int:
         mod.run(h)
         out = write_results(name, h.rows, getattr(mod, "NOTES", ""))
         print(f"  -> {out.relative_to(HERE.parent)} ({time.perf_counter() - t0:.0f} s)")
-    index = ["# Benchmark results", "",
-             "Each table was written by `python3 run.py bench NAME` on the machine it names.",
-             ""] + [f"- [{p.stem}]({p.name})" for p in sorted(RESULTS.glob("*.md"))
-                    if p.name != "README.md"]
-    _atomic(RESULTS / "README.md", "\n".join(index) + "\n")
+    combine_results()
     return 0
 
 

@@ -8,6 +8,7 @@ Start with ``list_datasets()`` and ``load_dataset(name)``. The submodules by rol
 * ``notable`` - the cited table of notable AI models;
 * ``text`` - a shipped corpus, Amazon fine-food reviews, character and word tokenizers,
   sequence windows;
+* ``corpus`` - corpora for language models (reviews, Python source), split by document;
 * ``synthetic`` - ``make_transactions``, Parquet shards of any size in bounded memory;
 * ``splits`` - leak-free train/validation/test splits and scaling;
 * ``tfdata`` - ``tf.data`` pipelines from arrays and from Parquet shards.
@@ -38,6 +39,7 @@ _LAZY = {
     "load_notable_models": "notable",
     "load_text": "text", "CharTokenizer": "text", "WordTokenizer": "text",
     "make_sequence_windows": "text", "load_fine_foods": "text",
+    "load_corpus": "corpus", "Corpus": "corpus",
     "make_transactions": "synthetic", "TransactionsResult": "synthetic",
     "train_val_test_split": "splits", "split_sizes": "splits", "Standardizer": "splits",
     "fit_scaler_on_train": "splits", "NotFittedError": "splits", "Split": "splits",
