@@ -65,6 +65,8 @@ def shuffled_dataset(x: Any, y: Any = None, *, batch_size: int = 32, seed: int =
     batch_size = _positive_int("batch_size", batch_size)
     seed = check_seed(seed)
     n = _rows(x)
+    if isinstance(x, list):  # tf.data would stack a list into one tensor; a tuple stays apart
+        x = tuple(x)
     tensors = tf.nest.map_structure(tf.convert_to_tensor, (x,) if y is None else (x, y))
     order = tf.data.Dataset.range(n).shuffle(n, seed=seed, reshuffle_each_iteration=True)
     return order.batch(batch_size).map(

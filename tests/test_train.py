@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import random
 
+import keras
 import numpy as np
 import pytest
 from sklearn.datasets import load_digits
 
 from labutils import models as M
 from labutils import train as T
+from labutils.train import fit
 
 
 @pytest.fixture(scope="module")
@@ -145,3 +147,16 @@ def test_validation_split_takes_the_last_rows_like_keras(small_digits):
     assert h.history["val_loss"][0] == pytest.approx(expected, rel=1e-5)
     with pytest.raises(ValueError, match="batch_size"):
         T.shuffled_dataset(x, y, batch_size=0)
+
+
+def test_multi_input_model_accepts_a_list_or_a_dict_of_arrays():
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=(40, 3)).astype("float32"), rng.normal(size=(40, 2)).astype("float32")
+    y = (a[:, 0] + b[:, 0] > 0).astype("int32")
+    ia, ib = keras.Input((3,), name="a"), keras.Input((2,), name="b")
+    out = keras.layers.Dense(2)(keras.layers.Concatenate()([ia, ib]))
+    model = keras.Model([ia, ib], out)
+    model.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    for x in ([a, b], {"a": a, "b": b}):
+        hist = fit(model, x, y, epochs=2, batch_size=8, seed=0, verbose_progress=False)
+        assert len(hist.history["loss"]) == 2
