@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 RESULTS = Path(__file__).resolve().parent / "results"
-HIGHER_IS_BETTER = {"samples/s", "requests/s", "GFLOP/s", "rows/s", "x", "accuracy"}
+HIGHER_IS_BETTER = {"samples/s", "requests/s", "GFLOP/s", "rows/s", "x", "accuracy", "tokens/s"}
 
 
 @dataclass
@@ -86,7 +86,8 @@ class Harness:
         for name in names:
             for metric, values in samples[name].items():
                 med = statistics.median(values)
-                base = statistics.median(samples[baseline][metric])
+                base_values = samples[baseline].get(metric)
+                base = statistics.median(base_values) if base_values else 0.0  # no ratio
                 unit = units[metric]
                 better_high = unit in HIGHER_IS_BETTER
                 ratio = (med / base if better_high else base / med) if med and base else \
