@@ -114,17 +114,23 @@ def generate(weights: dict[str, np.ndarray], config: dict[str, Any], prompt: lis
     if len(prompt) + n_new > config["context"]:
         raise ValueError(f"len(prompt) + n_new = {len(prompt) + n_new} exceeds the model's "
                          f"context of {config['context']} tokens")
+    from threadpoolctl import threadpool_limits
+
     rng = np.random.default_rng(seed)
     seq, out = list(prompt), []
-    t0 = time.perf_counter()
-    cache: list[tuple[np.ndarray, np.ndarray]] = []
-    logits = forward(weights, config, seq, cache=cache if use_cache else None)[-1]
-    for step in range(n_new):
-        tok = sample_next(logits, rng, temperature=temperature, top_k=top_k)
-        out.append(tok)
-        seq.append(tok)
-        if step == n_new - 1:
-            break
-        logits = (forward(weights, config, [tok], cache=cache) if use_cache
-                  else forward(weights, config, seq))[-1]
-    return Generation(out, time.perf_counter() - t0)
+    # The products here are tiny: one BLAS thread is faster than several, and far steadier
+    # on a busy machine, where threads wait for each other.
+    with threadpool_limits(limits=1, user_api="blas"):
+        t0 = time.perf_counter()
+        cache: list[tuple[np.ndarray, np.ndarray]] = []
+        logits = forward(weights, config, seq, cache=cache if use_cache else None)[-1]
+        for step in range(n_new):
+            tok = sample_next(logits, rng, temperature=temperature, top_k=top_k)
+            out.append(tok)
+            seq.append(tok)
+            if step == n_new - 1:
+                break
+            logits = (forward(weights, config, [tok], cache=cache) if use_cache
+                      else forward(weights, config, seq))[-1]
+        seconds = time.perf_counter() - t0
+    return Generation(out, seconds)

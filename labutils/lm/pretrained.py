@@ -2,7 +2,7 @@
 
 ``RECIPE`` is the one configuration chapter 5 trains live (a 512-token BPE vocabulary on the
 fine-food reviews, a 2-layer, 64-wide TinyGPT, 64-token context, batches of 32, AdamW at
-1e-2). ``prepare(...)`` trains the tokenizer on the training documents and encodes both
+3e-3). ``prepare(...)`` trains the tokenizer on the training documents and encodes both
 splits. ``PRETRAINED`` is a larger model trained with the same recipe for longer by
 ``python -m labutils.lm pretrain``; its weights (float32 ``.npz``) and a JSON file with the
 tokenizer's merges, configuration and training record are shipped in ``data/lm/`` with their
@@ -23,7 +23,7 @@ import numpy as np
 from labutils.lm.bpe import BPETokenizer
 
 RECIPE: dict[str, Any] = dict(vocab_size=512, context=64, d_model=64, n_layers=2, n_heads=4,
-                              batch_size=32, learning_rate=1e-2, warmup=30, weight_decay=0.01)
+                              batch_size=32, learning_rate=3e-3, warmup=30, weight_decay=0.01)
 PRETRAINED: dict[str, Any] = dict(RECIPE, d_model=96, n_layers=3, n_heads=6, steps=3000,
                                   learning_rate=6e-3)
 CHECKPOINT = "lm/tiny_gpt_fine_foods"

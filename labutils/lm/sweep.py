@@ -3,8 +3,8 @@
 Every point trains a fresh 2-layer model (head size 16, so ``n_heads = d_model / 16``) with
 the course recipe on ``tokens`` training tokens (its own warm-up + cosine schedule, as
 Hoffmann et al. 2022 recommend: a schedule cut short overstates the loss) and records the
-validation loss on the first 256 validation windows. The learning rate is 1e-2 up to width
-64 and ``0.64 / d_model`` beyond (wider models need smaller steps). The full grid
+validation loss on the first 256 validation windows. The learning rate shrinks with the
+width (``learning_rate_for``: wider models need smaller Adam steps). The full grid
 (``WIDTHS`` x ``TOKENS``, about 20 minutes on 2 cores) is shipped as
 ``data/lm/scaling_sweep.csv``; ``python -m labutils.lm sweep`` re-runs it, and a notebook can
 re-run any single point with :func:`run_point` and compare it with the shipped fit.
@@ -33,8 +33,12 @@ COLUMNS = ("d_model", "n_layers", "n_heads", "params_non_embedding", "params_tot
 
 
 def learning_rate_for(d_model: int) -> float:
-    """The sweep's learning rate for width ``d_model``: 1e-2 up to 64, then 0.64 / d_model."""
-    return min(1e-2, 0.64 / check_scalar("d_model", d_model, "int", min=1))
+    """The sweep's learning rate for width ``d_model``: ``0.2 / d_model`` kept within
+    [3e-3, 1e-2] (16 → 1e-2, 32 → 6.25e-3, 64 → 3.1e-3, 96 and 128 → 3e-3). Chosen from a probe
+    at 1M tokens (seed 0): 1e-2 was best of {3e-3, 1e-2} at width 16, 6e-3 beat 1e-2 at 32, and
+    3e-3 beat both 1e-2 and 1.5e-3 at 64 and 128 — by up to 1 nat at 128, so a single rate
+    for all widths would bend the measured scaling law."""
+    return min(1e-2, max(3e-3, 0.2 / check_scalar("d_model", d_model, "int", min=1)))
 
 
 def run_point(data: LMData, d_model: int, tokens: int, *, seed: int = 0) -> dict[str, Any]:
