@@ -23,6 +23,14 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _hostile_sigint() -> None:
+    """Start run.py as a careless parent might: SIGINT ignored and blocked (both are
+    inherited). A CI worker once left SIGINT pending this way and Ctrl-C did nothing; run.py
+    must restore it itself."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+
+
 def _start_lab(tmp_path) -> tuple[subprocess.Popen, int]:
     port = _free_port()
     cmd = [sys.executable, str(ROOT / "run.py"), "lab", "--no-browser", f"--port={port}",
@@ -33,7 +41,7 @@ def _start_lab(tmp_path) -> tuple[subprocess.Popen, int]:
     # Output to a file, not a pipe: nothing can block on a full pipe or hold it open.
     log = open(tmp_path / "run-py.log", "w")  # noqa: SIM115 - closed by _stop_everything
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                            text=True, start_new_session=True,
+                            text=True, start_new_session=True, preexec_fn=_hostile_sigint,
                             env=dict(os.environ, JUPYTER_CONFIG_DIR=str(tmp_path)))
     proc.log = log  # type: ignore[attr-defined]
     return proc, port

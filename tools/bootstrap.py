@@ -263,6 +263,13 @@ def run_until_interrupted(cmd: list[str]) -> int:
     exits; a second Ctrl-C, or 30 s without exiting, kills it. No traceback either way."""
     new_group: dict = ({"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP} if os.name == "nt"
                        else {"start_new_session": True})
+    # Ctrl-C must reach us even if whatever started run.py ignored or blocked SIGINT (a
+    # process inherits both, and so would JupyterLab; Python installs its Ctrl-C handler only
+    # when SIGINT was not ignored at start-up). Seen in CI: SIGINT stayed pending for minutes
+    # while SIGTERM got through.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
     proc = subprocess.Popen(cmd, cwd=ROOT, **new_group)
 
     def interrupt(signum, frame):  # SIGTERM/SIGHUP to run.py: same as Ctrl-C
