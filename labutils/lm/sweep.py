@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 from labutils._validate import check_scalar
-from labutils.lm.model import build_tiny_gpt, tiny_gpt_params
 from labutils.lm.pretrained import RECIPE, LMData
 
 WIDTHS = (16, 32, 48, 64, 96, 128)
@@ -43,6 +42,7 @@ def learning_rate_for(d_model: int) -> float:
 
 def run_point(data: LMData, d_model: int, tokens: int, *, seed: int = 0) -> dict[str, Any]:
     """Train one sweep point and return its row (see ``COLUMNS``)."""
+    from labutils.lm.model import build_tiny_gpt, tiny_gpt_params  # Keras: only when training
     from labutils.lm.train import evaluate, train_lm
 
     d_model = check_scalar("d_model", d_model, "int", min=16)
